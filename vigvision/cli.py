@@ -1,0 +1,176 @@
+"""The ``vigvision`` command line.
+
+Every user mistake (missing file, not a video, bad config) ends in one line
+on stderr and a non-zero exit code, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import Config
+from .errors import InputError, VigvisionError
+
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def _config_from_args(args) -> Config:
+    config = Config.from_toml(args.config) if getattr(args, "config", None) else Config()
+    if getattr(args, "fps", None) is not None:
+        data = config.to_dict()
+        data["ingest"]["analysis_fps"] = args.fps
+        config = Config.from_dict(data, source="--fps")
+    return config
+
+
+def cmd_analyze(args) -> int:
+    from .hooks import TerminalProgress, no_progress
+    from .pipeline import analyze
+
+    config = _config_from_args(args)
+    hook = no_progress if args.quiet else TerminalProgress()
+    result = analyze(args.video, args.output, config=config, hook=hook)
+    for warning in result.warnings:
+        print(f"vigvision: warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(summary_text(result))
+    print(result.folder / "analysis.json")
+    return 0
+
+
+def summary_text(result) -> str:
+    """A short human-readable account of an analysis."""
+    v = result.video
+    f = result.data["frames"]
+    lines = [
+        f"{Path(v['path']).name}: {v['duration_s']:.1f} s, {v['width']}x{v['height']}, {v['fps']:.2f} fps, "
+        f"{'with' if v['has_audio'] else 'without'} audio",
+        f"  analysed {f['analysed']} frames at {f['analysis_fps']:g} fps "
+        f"({f['first_s']:.2f}-{f['last_s']:.2f} s)" if f["analysed"] else "  no frame analysed",
+        f"  persons: {len(result.persons)}, speech segments: {len(result.speech)}, "
+        f"gaze episodes: {len(result.gaze)}, mutual gaze: {len(result.mutual_gaze)}, moments: {len(result.moments)}",
+    ]
+    missing = [k for k, a in result.data["availability"].items() if not a["available"]]
+    for k in missing:
+        lines.append(f"  {k}: unavailable ({result.data['availability'][k]['reason']})")
+    timings = result.data["timings_s"]
+    lines.append("  timings: " + ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()))
+    return "\n".join(lines)
+
+
+def cmd_summary(args) -> int:
+    from .result import load
+
+    print(summary_text(load(args.outdir)))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .result import load
+
+    result = load(args.outdir, check_schema=True)
+    result.frames()
+    result.signals()
+    print(f"{result.folder / 'analysis.json'}: valid (schema {result['schema_version']})")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .io.video import probe
+
+    info = probe(args.video)
+    for key, value in info.to_dict().items():
+        print(f"{key:18} {value}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .sample import make_sample
+
+    out = make_sample(args.output)
+    print(out)
+    return 0
+
+
+def cmd_config(args) -> int:
+    print(to_toml(Config().to_dict()), end="")
+    return 0
+
+
+def to_toml(data: dict) -> str:
+    """Config sections as TOML (scalars and lists of scalars only)."""
+    def fmt(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(fmt(x) for x in v) + "]"
+        return repr(v)
+
+    out = []
+    for section, values in data.items():
+        out.append(f"[{section}]")
+        out.extend(f"{k} = {fmt(v)}" for k, v in values.items())
+        out.append("")
+    return "\n".join(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vigvision", description="Find moments of attuned interaction in VIG footage. "
+                                "Everything runs on this machine; nothing is uploaded.")
+    p.add_argument("--version", action="version", version=f"vigvision {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse a video and write OUTDIR/analysis.json")
+    a.add_argument("video", help="video file (mp4, mov, mkv, avi, webm, ...)")
+    a.add_argument("-o", "--output", metavar="OUTDIR", help="result folder (default: <video stem>.vigvision beside it)")
+    a.add_argument("--config", metavar="TOML", help="settings file (see `vigvision config`)")
+    a.add_argument("--fps", type=float, help="frames analysed per second (overrides the config)")
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    a.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("summary", help="print a short account of an analysis folder")
+    s.add_argument("outdir")
+    s.set_defaults(func=cmd_summary)
+
+    v = sub.add_parser("validate", help="check an analysis folder against the output schema")
+    v.add_argument("outdir")
+    v.set_defaults(func=cmd_validate)
+
+    i = sub.add_parser("info", help="print what vigvision reads from a video's header")
+    i.add_argument("video")
+    i.set_defaults(func=cmd_info)
+
+    m = sub.add_parser("sample", help="write the embedded two-person sample clip")
+    m.add_argument("-o", "--output", default="sample.mp4", metavar="FILE", help="where to write it (default sample.mp4)")
+    m.set_defaults(func=cmd_sample)
+
+    c = sub.add_parser("config", help="print the default settings as TOML, to copy and edit")
+    c.set_defaults(func=cmd_config)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"vigvision: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except VigvisionError as exc:
+        print(f"vigvision: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nvigvision: interrupted; finished stages are cached, run the same command again to resume",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

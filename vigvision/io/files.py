@@ -1,0 +1,78 @@
+"""File helpers: content hashing and atomic writes.
+
+Every result file is written to a temporary name in the same folder and then
+renamed over the target, so an interrupted run never leaves a half-written file
+in place of a good one.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+
+def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_json(obj) -> str:
+    """Hex SHA-256 of a JSON value in canonical form (sorted keys, no spaces)."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success rename it over ``target``.
+
+    On any exception the temporary file is removed and ``target`` is untouched.
+
+    >>> with atomic_path("out/analysis.json") as tmp:     # doctest: +SKIP
+    ...     tmp.write_text("{}")
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Keep the real extension last: media writers pick the container from it.
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".part{target.suffix}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results should be shareable like any file
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(target: str | os.PathLike, mode: str = "w", **kw) -> Iterator[IO]:
+    """Open a temporary file beside ``target`` for writing; rename on success."""
+    with atomic_path(target) as tmp:
+        with open(tmp, mode, **kw) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def write_json(target: str | os.PathLike, obj, *, indent: int | None = 2) -> None:
+    """Write JSON atomically (NaN is refused: JSON has no NaN)."""
+    with atomic_open(target, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=indent, allow_nan=False, ensure_ascii=False)
+        f.write("\n")

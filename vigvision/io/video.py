@@ -1,0 +1,324 @@
+"""Video in: probe a file and iterate its frames lazily with exact timestamps.
+
+Time is always taken from presentation timestamps (PTS), measured from the
+container's start, never from ``frame_index / nominal_fps``: real files lie
+about their frame rate (``r_frame_rate 600/1``, ``16000/1``) and phones record
+at a variable rate. Frames are decoded one at a time and only the frames kept
+at the analysis rate are converted to arrays, so memory stays bounded whatever
+the length of the video.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from ..errors import InputError, MediaError
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".m2ts", ".3gp", ".wmv", ".mpg", ".mpeg")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video, checked by decoding its first frame.
+
+    ``width``/``height`` are the display size (after rotation). ``fps`` is the
+    average rate (frames over duration); ``nominal_fps`` is what the stream
+    header claims, kept for reference only.
+    """
+
+    path: str
+    container: str
+    codec: str
+    duration_s: float
+    fps: float
+    nominal_fps: float | None
+    width: int
+    height: int
+    rotation: int
+    n_frames: int | None
+    start_time_s: float
+    has_audio: bool
+    audio_codec: str | None = None
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Frame:
+    """One analysed video frame.
+
+    ``image``: (height, width, 3) uint8 RGB, upright (rotation applied).
+    ``time_s``: presentation time in seconds from the start of the video.
+    ``index``: position among analysed frames; ``source_index``: among all decoded frames.
+    """
+
+    index: int
+    source_index: int
+    time_s: float
+    image: np.ndarray
+
+
+def check_file(path: str | os.PathLike) -> Path:
+    """Raise a clear :class:`MediaError` unless ``path`` is a non-empty regular file."""
+    p = Path(path)
+    if not p.exists():
+        raise MediaError(p, "file not found")
+    if p.is_dir():
+        raise MediaError(p, "is a folder, expected a video file")
+    if not os.access(p, os.R_OK):
+        raise MediaError(p, "file is not readable (check its permissions)")
+    if p.stat().st_size == 0:
+        raise MediaError(p, "file is empty (0 bytes)")
+    return p
+
+
+def open_container(path: str | os.PathLike) -> av.container.InputContainer:
+    """Open a media container, turning FFmpeg's errors into one clear line."""
+    p = check_file(path)
+    try:
+        return av.open(str(p), mode="r", metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        if "moov atom not found" in str(exc):
+            reason = "truncated or corrupt MP4/MOV (no index found; the recording may not have been finished)"
+        raise MediaError(p, f"not a readable video file ({reason})") from None
+
+
+def _rotation_of(stream: av.video.stream.VideoStream, frame: av.VideoFrame | None) -> int:
+    """Display rotation in degrees counter-clockwise, a multiple of 90."""
+    deg = 0.0
+    if frame is not None:
+        try:
+            deg = float(frame.rotation or 0)
+        except (AttributeError, ValueError):
+            deg = 0.0
+    if not deg:
+        rotate_tag = stream.metadata.get("rotate")  # old-style MP4 tag, clockwise
+        if rotate_tag:
+            try:
+                deg = -float(rotate_tag)
+            except ValueError:
+                deg = 0.0
+    return int(round(deg / 90.0)) * 90 % 360
+
+
+def _container_start(container: av.container.InputContainer) -> float:
+    return container.start_time / av.time_base if container.start_time not in (None,) else 0.0
+
+
+def _frame_time(frame: av.VideoFrame | av.AudioFrame, t0: float) -> float | None:
+    if frame.pts is not None and frame.time_base is not None:
+        return float(frame.pts * frame.time_base) - t0
+    t = frame.time
+    return None if t is None else float(t) - t0
+
+
+def _video_stream(container, path) -> av.video.stream.VideoStream:
+    videos = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
+    if not videos:
+        if container.streams.audio:
+            raise MediaError(path, "no video stream (found only audio); vigvision analyses video recordings")
+        raise MediaError(path, "no video stream found")
+    return videos[0]
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's metadata and decode its first frame to prove it is usable.
+
+    Raises :class:`MediaError` for a missing, empty, non-media, audio-only,
+    zero-length or undecodable file.
+
+    >>> info = probe("family.mp4")          # doctest: +SKIP
+    >>> info.duration_s, info.fps
+    (612.4, 29.97)
+    """
+    p = check_file(path)
+    with open_container(p) as container:
+        stream = _video_stream(container, p)
+        t0 = _container_start(container)
+        first = None
+        try:
+            for first in container.decode(stream):
+                break
+        except av.FFmpegError as exc:
+            raise MediaError(p, f"video stream cannot be decoded ({exc.__class__.__name__}: {exc})") from None
+        if first is None:
+            raise MediaError(p, "video stream has no frames (zero-length video)")
+        rotation = _rotation_of(stream, first)
+
+        duration = None
+        if container.duration:
+            duration = container.duration / av.time_base
+        elif stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base) + float((stream.start_time or 0) * stream.time_base) - t0
+        n_frames = stream.frames or None
+        nominal = float(stream.base_rate) if stream.base_rate else None
+        fps = _average_fps(stream, n_frames)
+        if duration is None or duration <= 0:
+            if n_frames and fps:
+                duration = n_frames / fps
+            else:
+                raise MediaError(p, "video has no duration in its header; remux it (e.g. with ffmpeg -c copy) and retry")
+
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        audio = next(iter(container.streams.audio), None)
+        return VideoInfo(
+            path=str(p),
+            container=container.format.name,
+            codec=stream.codec_context.name,
+            duration_s=float(duration),
+            fps=float(fps) if fps else float(nominal or 0.0),
+            nominal_fps=nominal,
+            width=int(width),
+            height=int(height),
+            rotation=rotation,
+            n_frames=n_frames,
+            start_time_s=t0,
+            has_audio=audio is not None,
+            audio_codec=audio.codec_context.name if audio is not None else None,
+            audio_sample_rate=int(audio.rate) if audio is not None and audio.rate else None,
+            audio_channels=int(audio.channels) if audio is not None else None,
+        )
+
+
+def _average_fps(stream, n_frames: int | None) -> float | None:
+    """Frames per second as recorded: the average rate, not the header's claim."""
+    candidates = []
+    if stream.average_rate:
+        candidates.append(float(stream.average_rate))
+    if n_frames and stream.duration and stream.time_base:
+        dur = float(stream.duration * stream.time_base)
+        if dur > 0:
+            candidates.append(n_frames / dur)
+    if stream.guessed_rate:
+        candidates.append(float(stream.guessed_rate))
+    for fps in candidates:
+        if 0.5 <= fps <= 480:
+            return fps
+    return None
+
+
+class VideoReader:
+    """Lazy iterator over a video's frames at an analysis rate.
+
+    ``fps``: keep about this many frames per second (None: every frame). The
+    frame kept for each tick ``k / fps`` is the first whose PTS reaches it, and
+    it carries its own exact PTS. ``max_side``: downscale so the longer side is
+    at most this many pixels (None: full size).
+
+    After iteration, ``stopped_early`` says whether decoding ended before the
+    container's duration (truncated or corrupt file), with ``stop_time_s`` and
+    ``error`` describing where and why.
+
+    >>> with VideoReader("family.mp4", fps=10) as reader:    # doctest: +SKIP
+    ...     for frame in reader:
+    ...         frame.time_s, frame.image.shape
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fps: float | None = None, max_side: int | None = None,
+                 start_s: float = 0.0, end_s: float | None = None, info: VideoInfo | None = None):
+        if fps is not None and not fps > 0:
+            raise InputError(f"analysis fps must be positive, got {fps}")
+        self.info = info or probe(path)
+        self.path = Path(path)
+        self.fps = fps
+        self.max_side = max_side
+        self.start_s = start_s
+        self.end_s = end_s
+        self.error: str | None = None
+        self.stop_time_s: float | None = None
+        self.frames_decoded = 0
+        self.frames_kept = 0
+        self._container = None
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def _output_size(self, width: int, height: int) -> tuple[int, int]:
+        """Decoded (pre-rotation) size to convert to, even-sized for swscale."""
+        if not self.max_side or max(width, height) <= self.max_side:
+            return width, height
+        scale = self.max_side / max(width, height)
+        return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.close()
+        self._container = container = open_container(self.path)
+        stream = _video_stream(container, self.path)
+        stream.thread_type = "AUTO"  # frame threads: decode overlaps with analysis
+        t0 = _container_start(container)
+        rotation = self.info.rotation
+        k_rot = {0: 0, 90: 1, 180: 2, 270: 3}[rotation]
+        if self.start_s > 0:
+            # Seek to the keyframe before start; frames before start are skipped below.
+            container.seek(int((self.start_s + t0) / float(stream.time_base)), stream=stream, backward=True)
+        next_tick = 0
+        last_time = None
+        self.frames_decoded = self.frames_kept = 0
+        self.error = None
+        decoder = container.decode(stream)
+        while True:
+            try:
+                frame = next(decoder)
+            except StopIteration:
+                break
+            except av.FFmpegError as exc:
+                self.error = f"{exc.__class__.__name__}: {exc}"
+                break
+            t = _frame_time(frame, t0)
+            if t is None:  # no timestamp at all: place it one nominal step after the last
+                t = (last_time + 1.0 / self.info.fps) if last_time is not None else 0.0
+            self.frames_decoded += 1
+            if t < self.start_s - 1e-6:
+                continue
+            if self.end_s is not None and t >= self.end_s:
+                last_time = t
+                break
+            last_time = t
+            if self.fps is not None:
+                # Tolerance of a quarter frame at the target rate so jittery PTS
+                # do not drop the frame that belongs to a tick.
+                if t * self.fps + 0.25 < next_tick:
+                    continue
+                next_tick = int(np.floor(t * self.fps + 0.25)) + 1
+            w, h = self._output_size(frame.width, frame.height)
+            image = frame.to_ndarray(format="rgb24", width=w, height=h)
+            if k_rot:
+                # Display rotation is counter-clockwise; np.rot90 turns counter-clockwise too.
+                image = np.ascontiguousarray(np.rot90(image, k=k_rot))
+            yield Frame(index=self.frames_kept, source_index=self.frames_decoded - 1, time_s=t, image=image)
+            self.frames_kept += 1
+        self.stop_time_s = last_time
+        self.close()
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether decoding stopped well before the container's stated end."""
+        if self.error:
+            return True
+        if self.end_s is not None or self.stop_time_s is None:
+            return self.stop_time_s is None and self.frames_decoded == 0
+        frame_step = 1.0 / max(self.info.fps, 1.0)
+        # Allow one second or five frames of slack: containers round durations.
+        return self.stop_time_s < self.info.duration_s - max(1.0, 5 * frame_step)

@@ -1,0 +1,259 @@
+"""The analysis pipeline: footage -> per-frame signals -> ... -> analysis.json.
+
+A :class:`Stage` is a small unit with a config section, the stages it reads
+from, and one ``run(ctx)`` call. The pipeline runs the stages in order, reuses
+any whose output is already cached for this (video, stage, config), reports
+progress through one hook, times every stage, and writes the result
+atomically. Interrupting it loses at most the stage that was running.
+
+    probe -> hash -> frames (decode pass) -----\\
+                  -> audio (16 kHz mono) -------+-> analysis.json, frames.parquet, signals.parquet
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from . import __version__
+from .config import Config
+from .errors import InputError, MediaError
+from .hooks import Progress, ProgressHook, no_progress
+from .io.audio import Audio, load_audio
+from .io.cache import StageCache, stage_key
+from .io.files import sha256_file
+from .io.frames import FrameTable, scan_frames
+from .io.video import VideoInfo, probe
+from .result import SCHEMA_VERSION, Analysis, empty_signals, frames_table, load, write_result
+
+
+@dataclass
+class StageContext:
+    """What a stage sees: the video, the config, its inputs, and a progress callback.
+
+    Stages do not collect warnings themselves: warnings are derived from their
+    (cached) outputs, so a re-run that reuses the cache reports them too.
+    """
+
+    info: VideoInfo
+    config: Config
+    inputs: dict[str, Any]
+    report: Callable[[float], None]  # progress in the stage's unit (seconds of video)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the analysis.
+
+    ``section``: the config section whose values change the output.
+    ``weight``: expected cost relative to the others, for the overall progress.
+    ``version``: bump when the stage's code changes its output (invalidates caches).
+    """
+
+    name: str
+    version: int
+    section: str
+    depends: tuple[str, ...]
+    run: Callable[[StageContext], Any]
+    save: Callable[[Any, Path], None]
+    load: Callable[[Path], Any]
+    weight: float = 1.0
+    unit: str = "s"
+
+
+# -- stages -------------------------------------------------------------------
+
+def _run_frames(ctx: StageContext) -> FrameTable:
+    cfg = ctx.config.ingest
+    table = scan_frames(ctx.info, fps=cfg.analysis_fps, max_side=cfg.max_side, report=ctx.report)
+    if len(table) == 0:
+        raise MediaError(ctx.info.path, "no video frame could be decoded")
+    return table
+
+
+def _run_audio(ctx: StageContext) -> Audio | None:
+    if not ctx.info.has_audio:
+        return None
+    audio = load_audio(ctx.info.path, sample_rate=ctx.config.ingest.sample_rate)
+    ctx.report(ctx.info.duration_s)
+    return audio
+
+
+def _save_audio(audio: Audio | None, folder: Path) -> None:
+    if audio is not None:
+        np.save(folder / "samples.npy", audio.samples)
+        (folder / "meta.txt").write_text(f"{audio.sample_rate}\n{audio.error or ''}\n")
+
+
+def _load_audio(folder: Path) -> Audio | None:
+    if not (folder / "samples.npy").is_file():
+        return None
+    rate, error = (folder / "meta.txt").read_text().split("\n")[:2]
+    return Audio(np.load(folder / "samples.npy"), int(rate), error or None)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("frames", 1, "ingest", (), _run_frames, FrameTable.save, FrameTable.load, weight=1.0),
+    Stage("audio", 1, "ingest", (), _run_audio, _save_audio, _load_audio, weight=0.05),
+)
+
+
+# -- running ------------------------------------------------------------------
+
+def default_outdir(video: str | Path) -> Path:
+    """``<video stem>.vigvision/`` beside the video."""
+    v = Path(video)
+    return v.with_name(v.stem + ".vigvision")
+
+
+@dataclass
+class _Run:
+    hook: ProgressHook
+    stages: tuple[Stage, ...]
+    t_start: float = field(default_factory=time.monotonic)
+    done_weight: float = 0.0
+
+    @property
+    def total_weight(self) -> float:
+        return sum(s.weight for s in self.stages) or 1.0
+
+    def emit(self, stage: Stage, event: str, done: float = 0.0, total: float | None = None, **kw) -> None:
+        frac_stage = min(done / total, 1.0) if total else 0.0
+        overall = (self.done_weight + stage.weight * frac_stage) / self.total_weight
+        elapsed = time.monotonic() - self.t_start
+        eta = elapsed * (1 - overall) / overall if overall > 0.02 else None
+        self.hook(Progress(stage=stage.name, event=event, done=done, total=total, unit=stage.unit,
+                           overall=overall, elapsed_s=elapsed, eta_s=eta, **kw))
+
+
+def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Config | None = None,
+            hook: ProgressHook = no_progress) -> Analysis:
+    """Analyse one video and write ``OUTDIR/analysis.json`` (plus the per-frame files).
+
+    Stages whose output is cached in ``OUTDIR/cache`` for the same video and
+    config are reused, so a re-run after a crash or a settings change only
+    redoes what changed.
+
+    >>> result = vigvision.analyze("family.mp4")     # doctest: +SKIP
+    >>> result.folder
+    PosixPath('family.vigvision')
+    """
+    config = config or Config()
+    video = Path(video)
+    timings: dict[str, float] = {}
+
+    t = time.perf_counter()
+    info = probe(video)
+    timings["probe"] = time.perf_counter() - t
+    out = Path(outdir) if outdir is not None else default_outdir(video)
+    _check_writable(out)
+
+    t = time.perf_counter()
+    video_sha = sha256_file(video)
+    timings["hash"] = time.perf_counter() - t
+
+    cache = StageCache(out / "cache")
+    cache.clean_partial()
+    run = _Run(hook=hook, stages=STAGES)
+    outputs: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for stage in STAGES:
+        keys[stage.name] = key = stage_key(
+            video_sha256=video_sha, stage=stage.name, version=stage.version,
+            config_hash=config.section_hash(stage.section), upstream={d: keys[d] for d in stage.depends})
+        cached = cache.get(stage.name, key)
+        if cached is not None:
+            outputs[stage.name] = stage.load(cached)
+            timings[stage.name] = 0.0
+            run.done_weight += stage.weight
+            run.emit(stage, "cached", 1.0, 1.0)
+            continue
+        run.emit(stage, "start", 0.0, info.duration_s)
+        t = time.perf_counter()
+        ctx = StageContext(info=info, config=config, inputs={d: outputs[d] for d in stage.depends},
+                           report=lambda done, s=stage: run.emit(s, "update", done, info.duration_s))
+        value = stage.run(ctx)
+        with cache.writing(stage.name, key) as folder:
+            stage.save(value, folder)
+        outputs[stage.name] = value
+        timings[stage.name] = time.perf_counter() - t
+        run.done_weight += stage.weight
+        run.emit(stage, "end", 1.0, 1.0, stage_s=timings[stage.name])
+
+    frames: FrameTable = outputs["frames"]
+    audio: Audio | None = outputs["audio"]
+    data = _assemble(info, video_sha, config, timings, frames, audio, _warnings(info, frames, audio))
+    write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=empty_signals())
+    return load(out, check_schema=False)
+
+
+def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None) -> list[str]:
+    """What the user should know about the input, derived from the stage outputs."""
+    out = []
+    if frames.stopped_early:
+        why = f" ({frames.error})" if frames.error else ""
+        stop = frames.stop_time_s if frames.stop_time_s is not None else 0.0
+        out.append(f"video decoding stopped at {stop:.2f} s of {info.duration_s:.2f} s{why}; "
+                   f"the file looks truncated or corrupt, only the decodable part was analysed")
+    if audio is not None and audio.error:
+        out.append(audio.error)
+    if audio is None:
+        out.append("no audio track: vocal activity and turn-taking are unavailable for this video")
+    return out
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    if not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+
+
+def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str, float],
+              frames: FrameTable, audio: Audio | None, warnings: list[str]) -> dict:
+    video = info.to_dict()
+    video["sha256"] = video_sha
+    # The header's rate can be wrong (variable-rate phones, 600/1 streams); the
+    # decode pass saw every frame's timestamp, so report the rate it measured.
+    if frames.measured_fps and not frames.stopped_early:
+        video["fps"] = round(frames.measured_fps, 4)
+    no_audio = None if audio is not None else "the video has no audio track"
+    not_yet = "this version of vigvision does not measure it yet"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "software": {"name": "vigvision", "version": __version__},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "video": video,
+        "config": config.to_dict(),
+        "config_hash": config.hash(),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "availability": {
+            "video": {"available": True, "reason": None},
+            "audio": {"available": audio is not None, "reason": no_audio},
+            "vision": {"available": False, "reason": not_yet},
+            "voice": {"available": False, "reason": no_audio or not_yet},
+        },
+        "frames": {
+            "file": "frames.parquet",
+            "signals_file": "signals.parquet",
+            "analysed": len(frames),
+            "decoded": frames.frames_decoded,
+            "analysis_fps": config.ingest.analysis_fps,
+            "first_s": float(frames.times_s[0]) if len(frames) else None,
+            "last_s": float(frames.times_s[-1]) if len(frames) else None,
+        },
+        "persons": [],
+        "speech": [],
+        "turns": [],
+        "gaze": [],
+        "mutual_gaze": [],
+        "moments": [],
+        "metrics": {},
+        "warnings": warnings,
+    }
