@@ -84,8 +84,17 @@ class Config:
             raise ConfigError(f"{p}: not valid TOML ({exc})") from None
         return cls.from_dict(data, source=str(p))
 
-    def section_hash(self, name: str) -> str:
-        return sha256_json(dataclasses.asdict(getattr(self, name)))
+    def get(self, dotted: str) -> Any:
+        """A value by its "section.key" name."""
+        section, _, key = dotted.partition(".")
+        try:
+            return getattr(getattr(self, section), key)
+        except AttributeError:
+            raise ConfigError(f"config: no setting named {dotted!r}") from None
+
+    def settings_hash(self, names: tuple[str, ...]) -> str:
+        """Hash of just the named settings (a stage's cache key uses the ones it reads)."""
+        return sha256_json({name: self.get(name) for name in names})
 
     def hash(self) -> str:
         return sha256_json(self.to_dict())

@@ -49,14 +49,15 @@ class StageContext:
 class Stage:
     """One step of the analysis.
 
-    ``section``: the config section whose values change the output.
+    ``settings``: the config values ("section.key") that change the output;
+    only these go into the cache key, so other settings can change freely.
     ``weight``: expected cost relative to the others, for the overall progress.
     ``version``: bump when the stage's code changes its output (invalidates caches).
     """
 
     name: str
     version: int
-    section: str
+    settings: tuple[str, ...]
     depends: tuple[str, ...]
     run: Callable[[StageContext], Any]
     save: Callable[[Any, Path], None]
@@ -97,8 +98,9 @@ def _load_audio(folder: Path) -> Audio | None:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("frames", 1, "ingest", (), _run_frames, FrameTable.save, FrameTable.load, weight=1.0),
-    Stage("audio", 1, "ingest", (), _run_audio, _save_audio, _load_audio, weight=0.05),
+    Stage("frames", 1, ("ingest.analysis_fps", "ingest.max_side"), (), _run_frames, FrameTable.save,
+          FrameTable.load, weight=1.0),
+    Stage("audio", 1, ("ingest.sample_rate",), (), _run_audio, _save_audio, _load_audio, weight=0.05),
 )
 
 
@@ -122,7 +124,8 @@ class _Run:
         return sum(s.weight for s in self.stages) or 1.0
 
     def emit(self, stage: Stage, event: str, done: float = 0.0, total: float | None = None, **kw) -> None:
-        frac_stage = min(done / total, 1.0) if total else 0.0
+        # On "end"/"cached" the stage's weight is already in done_weight.
+        frac_stage = min(done / total, 1.0) if total and event in ("start", "update") else 0.0
         overall = (self.done_weight + stage.weight * frac_stage) / self.total_weight
         elapsed = time.monotonic() - self.t_start
         eta = elapsed * (1 - overall) / overall if overall > 0.02 else None
@@ -164,7 +167,7 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     for stage in STAGES:
         keys[stage.name] = key = stage_key(
             video_sha256=video_sha, stage=stage.name, version=stage.version,
-            config_hash=config.section_hash(stage.section), upstream={d: keys[d] for d in stage.depends})
+            config_hash=config.settings_hash(stage.settings), upstream={d: keys[d] for d in stage.depends})
         cached = cache.get(stage.name, key)
         if cached is not None:
             outputs[stage.name] = stage.load(cached)

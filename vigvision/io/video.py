@@ -90,9 +90,35 @@ def open_container(path: str | os.PathLike) -> av.container.InputContainer:
         return av.open(str(p), mode="r", metadata_errors="ignore")
     except av.FFmpegError as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        if "moov atom not found" in str(exc):
-            reason = "truncated or corrupt MP4/MOV (no index found; the recording may not have been finished)"
+        if isinstance(exc, av.error.EOFError):
+            reason = "it ends before any video frame: an empty or truncated recording"
+        elif _mp4_without_index(p):
+            reason = "truncated or corrupt MP4/MOV: its index ('moov') is missing, the recording may not have finished"
         raise MediaError(p, f"not a readable video file ({reason})") from None
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """True for an ISO-BMFF file (MP4/MOV) whose top-level boxes hold no 'moov'."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8 or head[4:8] not in (b"ftyp", b"wide", b"mdat", b"free"):
+            return False
+        size_total = path.stat().st_size
+        pos = 0
+        while pos + 8 <= size_total:
+            f.seek(pos)
+            header = f.read(16)
+            size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            if kind == b"moov":
+                return False
+            if size == 1 and len(header) == 16:
+                size = int.from_bytes(header[8:16], "big")
+            elif size == 0:  # box runs to the end of the file
+                break
+            if size < 8:
+                break
+            pos += size
+        return True
 
 
 def _rotation_of(stream: av.video.stream.VideoStream, frame: av.VideoFrame | None) -> int:
@@ -129,7 +155,7 @@ def _video_stream(container, path) -> av.video.stream.VideoStream:
     if not videos:
         if container.streams.audio:
             raise MediaError(path, "no video stream (found only audio); vigvision analyses video recordings")
-        raise MediaError(path, "no video stream found")
+        raise MediaError(path, "contains no video frames (zero-length or empty recording)")
     return videos[0]
 
 
@@ -274,6 +300,7 @@ class VideoReader:
             # Seek to the keyframe before start; frames before start are skipped below.
             container.seek(int((self.start_s + t0) / float(stream.time_base)), stream=stream, backward=True)
         next_tick = 0
+        tol = 0.25 / max(self.fps or 1.0, self.info.fps or 1.0)
         last_time = None
         self.frames_decoded = self.frames_kept = 0
         self.error = None
@@ -297,11 +324,11 @@ class VideoReader:
                 break
             last_time = t
             if self.fps is not None:
-                # Tolerance of a quarter frame at the target rate so jittery PTS
-                # do not drop the frame that belongs to a tick.
-                if t * self.fps + 0.25 < next_tick:
+                # A frame up to a quarter of a frame interval early still takes its
+                # tick, so jittery PTS do not push every pick one frame late.
+                if (t + tol) * self.fps < next_tick:
                     continue
-                next_tick = int(np.floor(t * self.fps + 0.25)) + 1
+                next_tick = int(np.floor((t + tol) * self.fps)) + 1
             w, h = self._output_size(frame.width, frame.height)
             image = frame.to_ndarray(format="rgb24", width=w, height=h)
             if k_rot:

@@ -1,0 +1,146 @@
+"""Footage ingest on generated files with known truth: every frame's index and time,
+rotation, variable frame rate, audio alignment, missing audio, truncation."""
+import numpy as np
+import pytest
+
+from vigvision.errors import MediaError
+from vigvision.io.audio import load_audio
+from vigvision.io.frames import scan_frames
+from vigvision.io.video import VideoReader, probe
+from vigvision.testing.synth import is_upright, make_video, read_index, truncate
+from vigvision.time import Intervals
+
+CASES = [
+    # (file name, make_video kwargs, expected codec)
+    ("h264.mp4", {}, "h264"),
+    ("h264.mov", {}, "h264"),
+    ("hevc.mkv", {"codec": "libx265"}, "hevc"),
+    ("hevc.mp4", {"codec": "libx265"}, "hevc"),
+    ("mpeg4.avi", {}, "mpeg4"),
+    ("mpeg4.mkv", {"codec": "mpeg4"}, "mpeg4"),
+    ("vp9.webm", {}, "vp9"),
+]
+
+
+def decode_all(path, **kw):
+    with VideoReader(path, **kw) as reader:
+        frames = list(reader)
+    return reader, frames
+
+
+@pytest.mark.parametrize("name, kwargs, codec", CASES)
+def test_each_container_and_codec(tmp_path, name, kwargs, codec):
+    truth = make_video(tmp_path / name, duration_s=2.0, fps=25, **kwargs)
+    info = probe(truth.path)
+    assert info.codec == codec
+    assert (info.width, info.height) == (320, 240)
+    assert info.duration_s == pytest.approx(2.0, abs=0.1)
+    assert info.fps == pytest.approx(25.0, rel=0.01)
+    reader, frames = decode_all(truth.path)
+    assert [read_index(f.image) for f in frames] == list(range(50))
+    times = np.array([f.time_s for f in frames])
+    assert np.allclose(times, truth.times_s, atol=1e-3)
+    assert not reader.stopped_early
+    audio = load_audio(truth.path)
+    onset = np.flatnonzero(np.abs(audio.samples) > 0.1)[0] / audio.sample_rate
+    assert onset == pytest.approx(0.5, abs=0.005)  # first tone burst starts at 0.5 s
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotation_metadata_is_applied(tmp_path, rotation):
+    # A phone records sideways and stores the display rotation; frames must come out upright.
+    truth = make_video(tmp_path / f"rot{rotation}.mp4", duration_s=0.4, rotation=rotation)
+    info = probe(truth.path)
+    assert info.rotation == rotation
+    assert (info.width, info.height) == (320, 240)
+    _, frames = decode_all(truth.path)
+    assert all(is_upright(f.image) and f.image.shape == (240, 320, 3) for f in frames)
+    assert [read_index(f.image) for f in frames] == list(range(10))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_variable_frame_rate_times_come_from_pts(tmp_path, suffix):
+    rng = np.random.default_rng(3)
+    steps = rng.choice([1 / 30, 1 / 15, 0.05, 0.1], size=80)
+    times = np.round(np.concatenate(([0.0], np.cumsum(steps))), 3)
+    truth = make_video(tmp_path / f"vfr{suffix}", times_s=times, fps=30)
+    _, frames = decode_all(truth.path)
+    idx = [read_index(f.image) for f in frames]
+    assert idx == list(range(len(times)))
+    assert np.abs(np.array([f.time_s for f in frames]) - times).max() < 1e-3
+    # frame_index / nominal fps would be wrong by seconds by the end:
+    assert abs(len(times) / 30 - times[-1]) > 1.0
+
+
+def test_analysis_rate_keeps_exact_timestamps(tmp_path):
+    truth = make_video(tmp_path / "30fps.mp4", duration_s=3.0, fps=30)
+    _, frames = decode_all(truth.path, fps=10)
+    idx = [read_index(f.image) for f in frames]
+    assert idx == list(range(0, 90, 3))  # every third frame
+    assert np.allclose([f.time_s for f in frames], truth.times_s[idx], atol=1e-4)
+    assert [f.source_index for f in frames] == idx
+
+
+def test_analysis_rate_above_source_rate_keeps_every_frame(tmp_path):
+    truth = make_video(tmp_path / "slow.mkv", duration_s=2.0, fps=8)
+    _, frames = decode_all(truth.path, fps=10)
+    assert [read_index(f.image) for f in frames] == list(range(16))
+
+
+def test_downscale_and_window(tmp_path):
+    truth = make_video(tmp_path / "big.mp4", duration_s=2.0, fps=25, width=640, height=480)
+    _, frames = decode_all(truth.path, max_side=320, start_s=1.0, end_s=1.5)
+    assert frames[0].image.shape == (240, 320, 3)
+    assert [read_index(f.image) for f in frames] == list(range(25, 38))
+
+
+def test_video_without_audio(tmp_path):
+    truth = make_video(tmp_path / "silent.mp4", audio_rate=None)
+    assert probe(truth.path).has_audio is False
+    assert load_audio(truth.path) is None
+
+
+def test_audio_starting_late_is_padded(tmp_path):
+    # Audio placed on the video clock: a burst at 0.5 s must be at sample 8000.
+    truth = make_video(tmp_path / "a.mkv", bursts_s=[(0.5, 0.6), (1.0, 1.3)])
+    audio = load_audio(truth.path)
+    loud = Intervals.from_mask(np.abs(audio.samples) > 0.1, step=1 / 16000).support(collar=0.01)
+    assert len(loud) == 2
+    assert loud[0].start == pytest.approx(0.5, abs=0.003) and loud[1].start == pytest.approx(1.0, abs=0.003)
+    assert loud[1].end == pytest.approx(1.3, abs=0.003)
+    assert audio.duration_s == pytest.approx(2.0, abs=0.06)
+
+
+def test_truncated_file_decodes_what_it_can(tmp_path):
+    truth = make_video(tmp_path / "full.mkv", duration_s=4.0, fps=25)
+    cut = truncate(truth.path, tmp_path / "cut.mkv", 0.5)
+    info = probe(cut)
+    table = scan_frames(info, fps=None)
+    assert table.stopped_early
+    assert 0.5 < table.stop_time_s < 3.5
+    assert len(table) > 10
+
+
+def test_truncated_mp4_without_index_is_a_clear_error(tmp_path):
+    truth = make_video(tmp_path / "full.mp4", duration_s=2.0, faststart=False)  # index (moov) at the end
+    cut = truncate(truth.path, tmp_path / "cut.mp4", 0.6)
+    with pytest.raises(MediaError, match="truncated or corrupt"):
+        probe(cut)
+
+
+def write(path, content: bytes):
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "nope.mp4", "file not found"),
+    (lambda d: write(d / "empty.mp4", b""), "empty"),
+    (lambda d: write(d / "notes.mp4", b"not a video\n" * 50), "not a readable video"),
+    (lambda d: d, "is a folder"),
+])
+def test_bad_files_raise_clear_errors(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(MediaError, match=message) as exc:
+        probe(path)
+    assert str(path) in str(exc.value)

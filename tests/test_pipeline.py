@@ -1,0 +1,129 @@
+"""The pipeline: result contract, stage cache, resume after interruption, atomic results."""
+import json
+
+import numpy as np
+import pytest
+
+import vigvision
+from vigvision import pipeline
+from vigvision.config import Config
+from vigvision.hooks import Progress
+from vigvision.result import load, validate
+from vigvision.testing.synth import make_video
+
+
+@pytest.fixture()
+def clip(tmp_path):
+    return make_video(tmp_path / "clip.mp4", duration_s=3.0, fps=30)
+
+
+def test_analyze_writes_a_valid_result(clip, tmp_path):
+    events: list[Progress] = []
+    result = vigvision.analyze(clip.path, tmp_path / "out", hook=events.append)
+    data = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    validate(data)
+    assert data["video"]["duration_s"] == pytest.approx(3.0, abs=0.05)
+    assert data["video"]["fps"] == pytest.approx(30.0, rel=1e-3)
+    assert data["video"]["has_audio"] is True
+    assert len(data["video"]["sha256"]) == 64
+    assert data["frames"]["analysed"] == 30  # 3 s at the default 10 fps
+    assert set(data["timings_s"]) >= {"probe", "hash", "frames", "audio"}
+    # Nothing measured yet is reported as empty, never as zeros.
+    assert data["persons"] == [] and data["moments"] == [] and data["metrics"] == {}
+    assert data["availability"]["vision"]["available"] is False
+    frames = result.frames()
+    assert np.allclose(frames.time_s.to_numpy(), np.arange(30) / 10, atol=1e-3)
+    assert list(result.signals().columns)[:3] == ["time_s", "frame", "person"]
+    # progress: every stage started/ended, overall fraction ends at 1
+    assert [e.stage for e in events if e.event == "end"] == ["frames", "audio"]
+    assert events[-1].overall == pytest.approx(1.0)
+
+
+def test_default_outdir_is_beside_the_video(clip):
+    result = vigvision.analyze(clip.path)
+    assert result.folder == clip.path.with_name("clip.vigvision")
+    assert vigvision.load(result.folder).video["sha256"] == result.video["sha256"]
+
+
+def test_rerun_reuses_cache_and_does_not_decode(clip, tmp_path, monkeypatch):
+    vigvision.analyze(clip.path, tmp_path / "out")
+
+    def no_decoding(*a, **k):
+        raise AssertionError("video decoded again")
+
+    monkeypatch.setattr(pipeline, "scan_frames", no_decoding)
+    monkeypatch.setattr(pipeline, "load_audio", no_decoding)
+    events = []
+    result = vigvision.analyze(clip.path, tmp_path / "out", hook=events.append)
+    assert [e.event for e in events] == ["cached", "cached"]
+    assert result.data["frames"]["analysed"] == 30
+
+
+def test_changed_setting_reruns_only_the_stage_that_reads_it(clip, tmp_path, monkeypatch):
+    vigvision.analyze(clip.path, tmp_path / "out")
+    monkeypatch.setattr(pipeline, "load_audio", lambda *a, **k: pytest.fail("audio decoded again"))
+    cfg = Config.from_dict({"ingest": {"analysis_fps": 5}})
+    events = []
+    result = vigvision.analyze(clip.path, tmp_path / "out", config=cfg, hook=events.append)
+    assert [(e.stage, e.event) for e in events if e.event in ("end", "cached")] == [
+        ("frames", "end"), ("audio", "cached")]
+    assert result.data["frames"]["analysed"] == 15
+    assert result.config["ingest"]["analysis_fps"] == 5.0
+
+
+def test_interrupted_run_resumes_and_keeps_the_old_result(clip, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = vigvision.analyze(clip.path, out)
+    good = (out / "analysis.json").read_text()
+
+    # Second run with new settings for both stages, killed while the audio stage runs.
+    cfg = Config.from_dict({"ingest": {"analysis_fps": 5, "sample_rate": 8000}})
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "load_audio", killed)
+    with pytest.raises(KeyboardInterrupt):
+        vigvision.analyze(clip.path, out, config=cfg)
+    assert (out / "analysis.json").read_text() == good  # the good result is untouched
+    assert not list((out / "cache").glob(".*.part"))  # no half-written cache entry
+    assert not list(out.glob(".*.part*"))
+
+    # Resume: the finished frames stage is reused, only audio runs.
+    monkeypatch.undo()
+    monkeypatch.setattr(pipeline, "scan_frames", lambda *a, **k: pytest.fail("frames decoded again"))
+    result = vigvision.analyze(clip.path, out, config=cfg)
+    assert result.data["frames"]["analysed"] == 15
+    assert result.config["ingest"]["sample_rate"] == 8000
+    assert first.data["frames"]["analysed"] == 30
+
+
+def test_truncated_video_is_analysed_with_a_warning(tmp_path):
+    from vigvision.testing.synth import truncate
+
+    truth = make_video(tmp_path / "full.mkv", duration_s=6.0, fps=25)
+    cut = truncate(truth.path, tmp_path / "cut.mkv", 0.5)
+    result = vigvision.analyze(cut, tmp_path / "out")
+    assert any("decoding stopped at" in w for w in result.warnings)
+    assert 1.0 < result.data["frames"]["last_s"] < 5.0
+
+
+def test_video_without_audio_marks_audio_unavailable(tmp_path):
+    truth = make_video(tmp_path / "silent.mp4", audio_rate=None)
+    result = vigvision.analyze(truth.path, tmp_path / "out")
+    assert result.video["has_audio"] is False
+    assert result.data["availability"]["audio"] == {"available": False, "reason": "the video has no audio track"}
+    assert result.data["availability"]["voice"]["available"] is False
+
+
+def test_load_rejects_foreign_or_broken_folders(tmp_path):
+    from vigvision.errors import ResultError
+
+    with pytest.raises(ResultError, match="not an analysis folder"):
+        load(tmp_path)
+    (tmp_path / "analysis.json").write_text("{broken")
+    with pytest.raises(ResultError, match="not valid JSON"):
+        load(tmp_path)
+    (tmp_path / "analysis.json").write_text(json.dumps({"schema_version": "9.0.0"}))
+    with pytest.raises(ResultError, match="schema_version 9.0.0"):
+        load(tmp_path)
