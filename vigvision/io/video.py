@@ -60,7 +60,8 @@ class Frame:
 
     ``image``: (height, width, 3) uint8 RGB, upright (rotation applied).
     ``time_s``: presentation time in seconds from the start of the video.
-    ``index``: position among analysed frames; ``source_index``: among all decoded frames.
+    ``index``: position among analysed frames; ``source_index``: among all frames of
+    the window decoded (every frame, whatever the analysis rate).
     """
 
     index: int
@@ -97,28 +98,57 @@ def open_container(path: str | os.PathLike) -> av.container.InputContainer:
         raise MediaError(p, f"not a readable video file ({reason})") from None
 
 
-def _mp4_without_index(path: Path) -> bool:
-    """True for an ISO-BMFF file (MP4/MOV) whose top-level boxes hold no 'moov'."""
+def _iso_boxes(f, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(kind, payload start, box end) of the ISO-BMFF boxes between two offsets."""
+    pos = start
+    while pos + 8 <= end:
+        f.seek(pos)
+        header = f.read(16)
+        if len(header) < 8:
+            return
+        size, kind, payload = int.from_bytes(header[:4], "big"), header[4:8], pos + 8
+        if size == 1 and len(header) == 16:
+            size, payload = int.from_bytes(header[8:16], "big"), pos + 16
+        elif size == 0:  # box runs to the end
+            size = end - pos
+        if size < 8:
+            return
+        yield kind, payload, min(pos + size, end)
+        pos += size
+
+
+def _is_iso_bmff(path: Path) -> bool:
     with open(path, "rb") as f:
         head = f.read(8)
-        if len(head) < 8 or head[4:8] not in (b"ftyp", b"wide", b"mdat", b"free"):
-            return False
-        size_total = path.stat().st_size
-        pos = 0
-        while pos + 8 <= size_total:
-            f.seek(pos)
-            header = f.read(16)
-            size, kind = int.from_bytes(header[:4], "big"), header[4:8]
-            if kind == b"moov":
-                return False
-            if size == 1 and len(header) == 16:
-                size = int.from_bytes(header[8:16], "big")
-            elif size == 0:  # box runs to the end of the file
-                break
-            if size < 8:
-                break
-            pos += size
-        return True
+    return len(head) == 8 and head[4:8] in (b"ftyp", b"wide", b"mdat", b"free", b"moov")
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """True for an MP4/MOV file whose top-level boxes hold no 'moov' (its index)."""
+    if not _is_iso_bmff(path):
+        return False
+    with open(path, "rb") as f:
+        return all(kind != b"moov" for kind, _, _ in _iso_boxes(f, 0, path.stat().st_size))
+
+
+def _mp4_declared_duration(path: Path) -> float | None:
+    """The movie header's (moov/mvhd) duration in seconds, as players show it."""
+    if not _is_iso_bmff(path):
+        return None
+    with open(path, "rb") as f:
+        for kind, start, end in _iso_boxes(f, 0, path.stat().st_size):
+            if kind != b"moov":
+                continue
+            for kind2, s2, _ in _iso_boxes(f, start, end):
+                if kind2 == b"mvhd":
+                    f.seek(s2)
+                    body = f.read(32)
+                    if body[:1] == b"\x01":
+                        scale, dur = int.from_bytes(body[20:24], "big"), int.from_bytes(body[24:32], "big")
+                    else:
+                        scale, dur = int.from_bytes(body[12:16], "big"), int.from_bytes(body[16:20], "big")
+                    return dur / scale if scale and dur and dur != 0xFFFFFFFF else None
+    return None
 
 
 def _rotation_of(stream: av.video.stream.VideoStream, frame: av.VideoFrame | None) -> int:
@@ -183,8 +213,12 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             raise MediaError(p, "video stream has no frames (zero-length video)")
         rotation = _rotation_of(stream, first)
 
-        duration = None
-        if container.duration:
+        # The container's declared duration: for MP4/MOV the movie header, which is
+        # what players show (FFmpeg's own figure can run past it on the audio's padding).
+        duration = _mp4_declared_duration(p)
+        if duration:
+            pass
+        elif container.duration:
             duration = container.duration / av.time_base
         elif stream.duration and stream.time_base:
             duration = float(stream.duration * stream.time_base) + float((stream.start_time or 0) * stream.time_base) - t0
@@ -316,12 +350,13 @@ class VideoReader:
             t = _frame_time(frame, t0)
             if t is None:  # no timestamp at all: place it one nominal step after the last
                 t = (last_time + 1.0 / self.info.fps) if last_time is not None else 0.0
-            self.frames_decoded += 1
-            if t < self.start_s - 1e-6:
+            if t < self.start_s - 1e-6 or t >= self.info.duration_s:
+                # Outside the window or the presentation [0, duration): e.g. the frame a
+                # packed-B-frame AVI decoder flushes after the end. Players never show it.
                 continue
             if self.end_s is not None and t >= self.end_s:
-                last_time = t
                 break
+            self.frames_decoded += 1
             last_time = t
             if self.fps is not None:
                 # A frame up to a quarter of a frame interval early still takes its

@@ -1,0 +1,116 @@
+"""The command line as a user meets it: one clear line for every mistake, nothing half-written."""
+import json
+import subprocess
+import sys
+import wave
+
+import numpy as np
+import pytest
+
+from vigvision.testing.synth import make_video, truncate
+
+
+def run(*args, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "vigvision.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def write(path, content: bytes):
+    path.write_bytes(content)
+    return path
+
+
+def write_wav(path, seconds=1.0, rate=16000):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
+        w.writeframes((np.sin(np.arange(int(seconds * rate)) * 0.1) * 8000).astype(np.int16).tobytes())
+    return path
+
+
+def zero_length_mp4(path):
+    import av
+
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width = s.height = 64
+        s.pix_fmt = "yuv420p"
+        c.start_encoding()
+    return path
+
+
+def unfinished_mp4(d):
+    truth = make_video(d / "rec.mp4", duration_s=2.0, faststart=False)
+    return truncate(truth.path, d / "unfinished.mp4", 0.6)
+
+
+BAD_INPUTS = [
+    # (how to make it, words the one-line error must contain)
+    (lambda d: d / "missing.mp4", "file not found"),
+    (lambda d: d, "is a folder"),
+    (lambda d: write(d / "e.mp4", b""), "empty"),
+    (lambda d: write(d / "t.mp4", b"hello " * 100), "not a readable video"),
+    (lambda d: write_wav(d / "voice.wav"), "found only audio"),
+    (lambda d: zero_length_mp4(d / "zero.mp4"), "no video frames"),
+    (unfinished_mp4, "index ('moov') is missing"),
+]
+
+
+@pytest.mark.parametrize("make, words", BAD_INPUTS)
+def test_bad_input_gets_one_clear_line(tmp_path, make, words):
+    path = make(tmp_path)
+    out = tmp_path / "result"
+    code, stdout, stderr = run("analyze", path, "-o", out, "-q")
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("vigvision: error: ") and words in lines[0] and str(path) in lines[0]
+    assert "Traceback" not in stderr
+    assert not (out / "analysis.json").exists()
+
+
+def test_bad_config_names_the_setting(tmp_path):
+    clip = make_video(tmp_path / "c.mp4", duration_s=0.5)
+    cfg = tmp_path / "my.toml"
+    cfg.write_text("[ingest]\nanalysis_fsp = 5\n")
+    code, _, stderr = run("analyze", clip.path, "--config", cfg, "-q")
+    assert code == 2 and "unknown setting 'analysis_fsp'" in stderr and str(cfg) in stderr
+    cfg.write_text("[ingest]\nanalysis_fps = 'fast'\n")
+    code, _, stderr = run("analyze", clip.path, "--config", cfg, "-q")
+    assert code == 2 and "expected float" in stderr
+    code, _, stderr = run("analyze", clip.path, "--fps", "-3", "-q")
+    assert code == 2 and "analysis_fps must be" in stderr
+
+
+def test_analyze_truncated_file_warns_and_succeeds(tmp_path):
+    clip = make_video(tmp_path / "full.mkv", duration_s=6.0)
+    cut = truncate(clip.path, tmp_path / "cut.mkv", 0.5)
+    code, stdout, stderr = run("analyze", cut, "-o", tmp_path / "out", "-q")
+    assert code == 0
+    assert "vigvision: warning: video decoding stopped at" in stderr
+    assert json.loads((tmp_path / "out" / "analysis.json").read_text())["warnings"]
+
+
+def test_analyze_summary_validate_info_config(tmp_path):
+    clip = make_video(tmp_path / "c.mp4", duration_s=2.0, fps=25)
+    code, stdout, stderr = run("analyze", clip.path)
+    assert code == 0, stderr
+    assert "c.mp4: 2.0 s, 320x240, 25.00 fps, with audio" in stdout
+    assert stdout.strip().endswith("c.vigvision/analysis.json")
+    assert "done in" in stderr  # progress lines (not a TTY: one per stage)
+    code, stdout, _ = run("validate", tmp_path / "c.vigvision")
+    assert code == 0 and "valid" in stdout
+    code, stdout, _ = run("summary", tmp_path / "c.vigvision")
+    assert code == 0 and "analysed 20 frames at 10 fps" in stdout
+    code, stdout, _ = run("info", clip.path)
+    assert code == 0 and "duration_s" in stdout and "h264" in stdout
+    code, stdout, _ = run("config")
+    assert code == 0 and "[ingest]" in stdout and "analysis_fps = 10.0" in stdout
+    (tmp_path / "copy.toml").write_text(stdout)  # the printed config is a valid config
+    code, _, stderr = run("analyze", clip.path, "--config", tmp_path / "copy.toml", "-q")
+    assert code == 0, stderr
+
+
+def test_summary_of_a_non_result_is_one_line(tmp_path):
+    code, _, stderr = run("summary", tmp_path)
+    assert code == 2 and stderr.count("\n") == 1 and "not an analysis folder" in stderr
