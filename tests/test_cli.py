@@ -114,3 +114,25 @@ def test_analyze_summary_validate_info_config(tmp_path):
 def test_summary_of_a_non_result_is_one_line(tmp_path):
     code, _, stderr = run("summary", tmp_path)
     assert code == 2 and stderr.count("\n") == 1 and "not an analysis folder" in stderr
+
+
+def test_killed_analysis_leaves_nothing_half_written_and_resumes(tmp_path):
+    import signal
+    import time
+
+    clip = make_video(tmp_path / "long.mp4", duration_s=20.0, fps=30, width=1280, height=720)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "vigvision.cli", "analyze", str(clip.path), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # the progress line printed when the decode pass starts
+    assert first.startswith("[frames"), first
+    time.sleep(0.2)
+    assert proc.poll() is None, "analysis finished before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)  # `kill` in the middle of the decode pass
+    _, rest = proc.communicate(timeout=60)
+    stderr = first + rest
+    assert proc.returncode == 130 and "run the same command again to resume" in stderr
+    assert not (out / "analysis.json").exists()
+    assert not list(out.rglob("*.part*")) and not list((out / "cache").glob("frames-*"))
+    code, stdout, stderr = run("analyze", clip.path, "-o", out, "-q")
+    assert code == 0 and (out / "analysis.json").is_file()

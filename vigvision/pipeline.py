@@ -159,6 +159,8 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     video_sha = sha256_file(video)
     timings["hash"] = time.perf_counter() - t
 
+    for leftover in out.glob(".*.part*"):  # temporary files of a killed run
+        leftover.unlink(missing_ok=True)
     cache = StageCache(out / "cache")
     cache.clean_partial()
     run = _Run(hook=hook, stages=STAGES)

@@ -11,7 +11,6 @@ versioning (a reader accepts any minor version of its major version).
 from __future__ import annotations
 
 import json
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -144,13 +143,9 @@ class Analysis:
     def warnings(self) -> list[str]:
         return self.data.get("warnings", [])
 
-    @cached_property
-    def _frames(self) -> pa.Table:
-        return _read_table(self.folder / FRAMES_FILE)
-
     def frames(self):
         """The frame table as a pandas DataFrame (frame, source_frame, time_s)."""
-        return self._frames.to_pandas()
+        return _read_table(self.folder / FRAMES_FILE).to_pandas()
 
     def signals(self):
         """The per-person, per-frame signals as a pandas DataFrame (see SIGNAL_COLUMNS)."""

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from ..errors import MediaError
 from ..time import to_index
 from .video import _container_start, _frame_time, open_container
 
@@ -38,11 +37,6 @@ class Audio:
         i0 = max(0, to_index(start_s, self.sample_rate, rounding="floor"))
         i1 = min(len(self.samples), to_index(end_s, self.sample_rate, rounding="ceil"))
         return self.samples[i0:max(i0, i1)]
-
-
-def has_audio(path: str | os.PathLike) -> bool:
-    with open_container(path) as container:
-        return bool(container.streams.audio)
 
 
 def load_audio(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> Audio | None:
@@ -91,10 +85,3 @@ def load_audio(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> Au
     np.clip(samples, -1.0, 1.0, out=samples)
     return Audio(samples, sample_rate, error)
 
-
-def require_audio(path: str | os.PathLike, **kw) -> Audio:
-    """Like :func:`load_audio` but raises when there is no audio track."""
-    audio = load_audio(path, **kw)
-    if audio is None:
-        raise MediaError(path, "no audio track")
-    return audio
