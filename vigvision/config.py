@@ -61,12 +61,8 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> "Config":
-        if not isinstance(data, dict):
-            raise ConfigError(f"{source}: expected a table of sections, got {type(data).__name__}")
         sections = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(sections))
-        if unknown:
-            raise ConfigError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sections)})")
+        _check_table(data, sections, source, lambda k: f"unknown section [{k}]")
         values = {}
         for name, f in sections.items():
             section_cls = f.default_factory  # type: ignore[misc]
@@ -105,14 +101,18 @@ def _check(ok: bool, key: str, value: Any, expected: str) -> None:
         raise ConfigError(f"config: {key} must be {expected}, got {value!r}")
 
 
-def _section_from_dict(section_cls, data: Any, where: str):
+def _check_table(data: Any, known, where: str, unknown_msg) -> None:
+    """``data`` must be a TOML table whose keys are all in ``known``."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
-    defaults = section_cls()
-    known = {f.name: f for f in fields(section_cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ConfigError(f"{where}: unknown setting '{unknown[0]}' (known: {', '.join(known)})")
+        raise ConfigError(f"{where}: {unknown_msg(unknown[0])} (known: {', '.join(known)})")
+
+
+def _section_from_dict(section_cls, data: Any, where: str):
+    _check_table(data, [f.name for f in fields(section_cls)], where, lambda k: f"unknown setting '{k}'")
+    defaults = section_cls()
     values = {}
     for name, value in data.items():
         default = getattr(defaults, name)

@@ -88,6 +88,10 @@ def empty_signals() -> pa.Table:
     return SIGNALS_SCHEMA.empty_table()
 
 
+def _key(name: str, doc: str) -> property:
+    return property(lambda self: self.data[name], doc=doc)
+
+
 class Analysis:
     """A loaded analysis folder.
 
@@ -107,37 +111,14 @@ class Analysis:
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
 
-    @property
-    def video(self) -> dict:
-        return self.data["video"]
-
-    @property
-    def persons(self) -> list[dict]:
-        return self.data["persons"]
-
-    @property
-    def speech(self) -> list[dict]:
-        return self.data["speech"]
-
-    @property
-    def gaze(self) -> list[dict]:
-        return self.data["gaze"]
-
-    @property
-    def mutual_gaze(self) -> list[dict]:
-        return self.data["mutual_gaze"]
-
-    @property
-    def moments(self) -> list[dict]:
-        return self.data["moments"]
-
-    @property
-    def metrics(self) -> dict:
-        return self.data["metrics"]
-
-    @property
-    def config(self) -> dict:
-        return self.data["config"]
+    video = _key("video", "video metadata (dict)")
+    persons = _key("persons", "persons seen, with roles (list of dicts)")
+    speech = _key("speech", "vocal activity segments (list of dicts)")
+    gaze = _key("gaze", "gaze episodes per person (list of dicts)")
+    mutual_gaze = _key("mutual_gaze", "mutual gaze episodes (list of dicts)")
+    moments = _key("moments", "ranked candidate moments (list of dicts)")
+    metrics = _key("metrics", "researcher metrics (dict)")
+    config = _key("config", "the effective configuration (dict)")
 
     @property
     def warnings(self) -> list[str]:
