@@ -39,6 +39,16 @@ def test_analyze_writes_a_valid_result(clip, tmp_path):
     assert events[-1].overall == pytest.approx(1.0)
 
 
+def test_cached_audio_is_the_decoded_track(clip, tmp_path):
+    from vigvision.io.audio import load_audio
+
+    vigvision.analyze(clip.path, tmp_path / "out")
+    folder = next((tmp_path / "out" / "cache").glob("audio-*"))
+    cached = pipeline._load_audio(folder)
+    assert np.array_equal(np.asarray(cached.samples), load_audio(clip.path).samples)
+    assert cached.sample_rate == 16000 and cached.error is None
+
+
 def test_default_outdir_is_beside_the_video(clip):
     result = vigvision.analyze(clip.path)
     assert result.folder == clip.path.with_name("clip.vigvision")
@@ -52,7 +62,7 @@ def test_rerun_reuses_cache_and_does_not_decode(clip, tmp_path, monkeypatch):
         raise AssertionError("video decoded again")
 
     monkeypatch.setattr(pipeline, "scan_frames", no_decoding)
-    monkeypatch.setattr(pipeline, "load_audio", no_decoding)
+    monkeypatch.setattr(pipeline, "AudioStream", no_decoding)
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", hook=events.append)
     assert [e.event for e in events] == ["cached", "cached"]
@@ -61,7 +71,7 @@ def test_rerun_reuses_cache_and_does_not_decode(clip, tmp_path, monkeypatch):
 
 def test_changed_setting_reruns_only_the_stage_that_reads_it(clip, tmp_path, monkeypatch):
     vigvision.analyze(clip.path, tmp_path / "out")
-    monkeypatch.setattr(pipeline, "load_audio", lambda *a, **k: pytest.fail("audio decoded again"))
+    monkeypatch.setattr(pipeline, "AudioStream", lambda *a, **k: pytest.fail("audio decoded again"))
     cfg = Config.from_dict({"ingest": {"analysis_fps": 5}})
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", config=cfg, hook=events.append)
@@ -82,7 +92,7 @@ def test_interrupted_run_resumes_and_keeps_the_old_result(clip, tmp_path, monkey
     def killed(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "load_audio", killed)
+    monkeypatch.setattr(pipeline, "AudioStream", killed)
     with pytest.raises(KeyboardInterrupt):
         vigvision.analyze(clip.path, out, config=cfg)
     assert (out / "analysis.json").read_text() == good  # the good result is untouched

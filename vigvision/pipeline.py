@@ -12,6 +12,7 @@ atomically. Interrupting it loses at most the stage that was running.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from . import __version__
 from .config import Config
 from .errors import InputError, MediaError
 from .hooks import Progress, ProgressHook, no_progress
-from .io.audio import Audio, load_audio
+from .io.audio import Audio, AudioStream
 from .io.cache import StageCache, stage_key
 from .io.files import sha256_file
 from .io.frames import FrameTable, scan_frames
@@ -33,7 +34,8 @@ from .result import SCHEMA_VERSION, Analysis, empty_signals, frames_table, load,
 
 @dataclass
 class StageContext:
-    """What a stage sees: the video, the config, its inputs, and a progress callback.
+    """What a stage sees: the video, the config, its inputs, a progress callback,
+    and the (temporary) cache folder it writes its output into.
 
     Stages do not collect warnings themselves: warnings are derived from their
     (cached) outputs, so a re-run that reuses the cache reports them too.
@@ -43,11 +45,13 @@ class StageContext:
     config: Config
     inputs: dict[str, Any]
     report: Callable[[float], None]  # progress in the stage's unit (seconds of video)
+    folder: Path
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One step of the analysis.
+    """One step of the analysis: ``run(ctx)`` writes its output into ``ctx.folder``
+    (streaming, so long videos need no more memory), ``load(folder)`` reads it back.
 
     ``settings``: the config values ("section.key") that change the output;
     only these go into the cache key, so other settings can change freely.
@@ -59,8 +63,7 @@ class Stage:
     version: int
     settings: tuple[str, ...]
     depends: tuple[str, ...]
-    run: Callable[[StageContext], Any]
-    save: Callable[[Any, Path], None]
+    run: Callable[[StageContext], None]
     load: Callable[[Path], Any]
     weight: float = 1.0
     unit: str = "s"
@@ -68,39 +71,42 @@ class Stage:
 
 # -- stages -------------------------------------------------------------------
 
-def _run_frames(ctx: StageContext) -> FrameTable:
+def _run_frames(ctx: StageContext) -> None:
     cfg = ctx.config.ingest
     table = scan_frames(ctx.info, fps=cfg.analysis_fps, max_side=cfg.max_side, report=ctx.report)
     if len(table) == 0:
         raise MediaError(ctx.info.path, "no video frame could be decoded")
-    return table
+    table.save(ctx.folder)
 
 
-def _run_audio(ctx: StageContext) -> Audio | None:
+def _run_audio(ctx: StageContext) -> None:
+    """Stream the audio track to ``samples.f32`` one chunk at a time (bounded memory)."""
     if not ctx.info.has_audio:
-        return None
-    audio = load_audio(ctx.info.path, sample_rate=ctx.config.ingest.sample_rate)
-    ctx.report(ctx.info.duration_s)
-    return audio
-
-
-def _save_audio(audio: Audio | None, folder: Path) -> None:
-    if audio is not None:
-        np.save(folder / "samples.npy", audio.samples)
-        (folder / "meta.txt").write_text(f"{audio.sample_rate}\n{audio.error or ''}\n")
+        return
+    stream = AudioStream(ctx.info.path, sample_rate=ctx.config.ingest.sample_rate)
+    n = 0
+    with open(ctx.folder / "samples.f32", "wb") as f:
+        for chunk in stream:
+            f.write(chunk.astype("<f4", copy=False).tobytes())
+            n += len(chunk)
+            ctx.report(n / stream.sample_rate)
+    meta = {"sample_rate": stream.sample_rate, "samples": n, "error": stream.error}
+    (ctx.folder / "audio.json").write_text(json.dumps(meta))
 
 
 def _load_audio(folder: Path) -> Audio | None:
-    if not (folder / "samples.npy").is_file():
+    """The cached track, memory-mapped: pages are read only when a stage touches them."""
+    if not (folder / "audio.json").is_file():
         return None
-    rate, error = (folder / "meta.txt").read_text().split("\n")[:2]
-    return Audio(np.load(folder / "samples.npy"), int(rate), error or None)
+    meta = json.loads((folder / "audio.json").read_text())
+    samples = (np.memmap(folder / "samples.f32", dtype="<f4", mode="r") if meta["samples"]
+               else np.zeros(0, np.float32))
+    return Audio(samples, meta["sample_rate"], meta["error"])
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("frames", 1, ("ingest.analysis_fps", "ingest.max_side"), (), _run_frames, FrameTable.save,
-          FrameTable.load, weight=1.0),
-    Stage("audio", 1, ("ingest.sample_rate",), (), _run_audio, _save_audio, _load_audio, weight=0.05),
+    Stage("frames", 1, ("ingest.analysis_fps", "ingest.max_side"), (), _run_frames, FrameTable.load, weight=1.0),
+    Stage("audio", 2, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
 )
 
 
@@ -179,12 +185,11 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
             continue
         run.emit(stage, "start", 0.0, info.duration_s)
         t = time.perf_counter()
-        ctx = StageContext(info=info, config=config, inputs={d: outputs[d] for d in stage.depends},
-                           report=lambda done, s=stage: run.emit(s, "update", done, info.duration_s))
-        value = stage.run(ctx)
         with cache.writing(stage.name, key) as folder:
-            stage.save(value, folder)
-        outputs[stage.name] = value
+            stage.run(StageContext(info=info, config=config, inputs={d: outputs[d] for d in stage.depends},
+                                   report=lambda done, s=stage: run.emit(s, "update", done, info.duration_s),
+                                   folder=folder))
+        outputs[stage.name] = stage.load(cache.folder(stage.name, key))
         timings[stage.name] = time.perf_counter() - t
         run.done_weight += stage.weight
         run.emit(stage, "end", 1.0, 1.0, stage_s=timings[stage.name])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Iterator
 
 import av
 import numpy as np
@@ -39,11 +40,71 @@ class Audio:
         return self.samples[i0:max(i0, i1)]
 
 
+class AudioStream:
+    """Iterate a file's first audio track as mono float32 chunks at ``sample_rate``,
+    placed on the video clock (padded or trimmed at the start), without holding it all.
+
+    After iteration ``error`` says where decoding stopped early, if it did.
+
+    >>> stream = AudioStream("family.mp4")          # doctest: +SKIP
+    >>> total = sum(len(chunk) for chunk in stream)  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE):
+        self.path = path
+        self.sample_rate = sample_rate
+        self.error: str | None = None
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        self.error = None
+        with open_container(self.path) as container:
+            if not container.streams.audio:
+                return
+            stream = container.streams.audio[0]
+            stream.thread_type = "AUTO"
+            t0 = _container_start(container)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=self.sample_rate)
+            to_skip = 0  # samples before time 0 (a track that starts early)
+            started = False
+            decoded_until = 0.0
+            frames = container.decode(stream)
+            while True:
+                try:
+                    frame = next(frames)
+                except StopIteration:
+                    frame = None
+                except av.FFmpegError as exc:
+                    self.error = f"audio decoding stopped at {decoded_until:.2f} s ({exc.__class__.__name__}: {exc})"
+                    frame = None
+                if frame is not None and not started:
+                    started = True
+                    offset = to_index(_frame_time(frame, t0) or 0.0, self.sample_rate)
+                    if offset > 0:
+                        yield np.zeros(offset, np.float32)
+                    to_skip = max(0, -offset)
+                if frame is not None:
+                    t = _frame_time(frame, t0)
+                    decoded_until = (t if t is not None else decoded_until) + frame.samples / max(frame.sample_rate, 1)
+                try:
+                    outs = resampler.resample(frame)  # None flushes the resampler's delay line
+                except av.FFmpegError:
+                    outs = []
+                for out in outs:
+                    chunk = out.to_ndarray().reshape(-1)
+                    if to_skip:
+                        cut = min(to_skip, len(chunk))
+                        chunk, to_skip = chunk[cut:], to_skip - cut
+                    yield np.clip(chunk, -1.0, 1.0)
+                if frame is None:
+                    return
+
+
 def load_audio(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> Audio | None:
-    """Decode the first audio track, downmixed to mono and resampled.
+    """Decode the first audio track, downmixed to mono and resampled, into memory.
 
     Returns None when the file has no audio track. A track that fails midway
-    keeps what decoded and says where it stopped in ``Audio.error``.
+    keeps what decoded and says where it stopped in ``Audio.error``. For long
+    files prefer :class:`AudioStream`, which holds one chunk at a time.
 
     >>> audio = load_audio("family.mp4")     # doctest: +SKIP
     >>> audio.sample_rate, audio.samples.dtype
@@ -52,36 +113,7 @@ def load_audio(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> Au
     with open_container(path) as container:
         if not container.streams.audio:
             return None
-        stream = container.streams.audio[0]
-        stream.thread_type = "AUTO"
-        t0 = _container_start(container)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        chunks: list[np.ndarray] = []
-        first_time: float | None = None
-        error = None
-        decoded_until = 0.0
-        try:
-            for frame in container.decode(stream):
-                if first_time is None:
-                    first_time = _frame_time(frame, t0) or 0.0
-                decoded_until = (_frame_time(frame, t0) or decoded_until) + frame.samples / max(frame.sample_rate, 1)
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-        except av.FFmpegError as exc:
-            error = f"audio decoding stopped at {decoded_until:.2f} s ({exc.__class__.__name__}: {exc})"
-        try:
-            for out in resampler.resample(None):  # flush the resampler's delay line
-                chunks.append(out.to_ndarray().reshape(-1))
-        except av.FFmpegError:
-            pass
-    if first_time is None and error is None:
-        return Audio(np.zeros(0, np.float32), sample_rate)
+    stream = AudioStream(path, sample_rate=sample_rate)
+    chunks = list(stream)
     samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
-    offset = to_index(first_time or 0.0, sample_rate)
-    if offset > 0:
-        samples = np.concatenate((np.zeros(offset, np.float32), samples))
-    elif offset < 0:
-        samples = samples[-offset:]
-    np.clip(samples, -1.0, 1.0, out=samples)
-    return Audio(samples, sample_rate, error)
-
+    return Audio(samples, sample_rate, stream.error)
