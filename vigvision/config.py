@@ -51,10 +51,80 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class VisionConfig:
+    """How persons are found, followed and measured.
+
+    detect_every: run the full-range face detector every N analysed frames (and at
+        once when a person is lost); between detections FaceMesh follows each face.
+    min_detection_score: detector confidence needed to start a person.
+    min_face_px: ignore faces narrower than this (px in the analysed frame).
+    max_persons: at most this many persons at once (classrooms: up to 6).
+    max_gap_s: a person lost for longer is looked for again as a new tracklet
+        (the offline merge still gives them their old id if they look alike).
+    crop_size: each face is landmarked on a square crop resized to this many px.
+    min_person_s: a person seen for less than this in all is dropped as a false detection.
+    hfov_deg: camera's horizontal field of view (a typical phone or webcam: 60-70).
+    adult_face_width_m / child_face_width_m: face widths (cheek to cheek) used to
+        turn face size into distance from the camera (pinhole model).
+    """
+
+    detect_every: int = 3
+    min_detection_score: float = 0.5
+    min_face_px: float = 16.0
+    max_persons: int = 6
+    max_gap_s: float = 3.0
+    crop_size: int = 256
+    min_person_s: float = 1.0
+    hfov_deg: float = 60.0
+    adult_face_width_m: float = 0.14
+    child_face_width_m: float = 0.11
+
+    def validate(self) -> None:
+        _check(self.detect_every >= 1, "vision.detect_every", self.detect_every, "at least 1")
+        _check(0 < self.min_detection_score < 1, "vision.min_detection_score", self.min_detection_score, "in (0, 1)")
+        _check(1 <= self.max_persons <= 12, "vision.max_persons", self.max_persons, "between 1 and 12")
+        _check(64 <= self.crop_size <= 512, "vision.crop_size", self.crop_size, "between 64 and 512")
+        _check(20 <= self.hfov_deg <= 150, "vision.hfov_deg", self.hfov_deg, "between 20 and 150 degrees")
+        _check(self.max_gap_s > 0 and self.min_person_s >= 0, "vision.max_gap_s", self.max_gap_s, "positive")
+
+
+@dataclass(frozen=True)
+class GazeConfig:
+    """How gaze directions become targets and episodes.
+
+    person_deg: gaze within this angle of the direction to another person's face
+        counts as looking at that person.
+    camera_deg: gaze within this angle of the direction to the camera counts as
+        looking at the camera.
+    switch_cost: hysteresis: how much evidence (in units of squared angle / tolerance)
+        a change of target needs, so one noisy frame does not flip it.
+    min_episode_s: gaze and mutual-gaze episodes shorter than this are dropped.
+    bridge_gap_s: gaps up to this long inside an episode (blinks, lost frames) are bridged.
+    close_m: faces nearer than this (estimated metres) count as close.
+    """
+
+    person_deg: float = 18.0
+    camera_deg: float = 12.0
+    switch_cost: float = 3.0
+    min_episode_s: float = 0.3
+    bridge_gap_s: float = 0.3
+    close_m: float = 0.6
+
+    def validate(self) -> None:
+        _check(0 < self.person_deg < 90, "gaze.person_deg", self.person_deg, "in (0, 90)")
+        _check(0 < self.camera_deg < 90, "gaze.camera_deg", self.camera_deg, "in (0, 90)")
+        _check(self.switch_cost >= 0, "gaze.switch_cost", self.switch_cost, "0 or more")
+        _check(self.min_episode_s >= 0 and self.bridge_gap_s >= 0, "gaze.min_episode_s", self.min_episode_s,
+               "0 or more")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole analysis configuration: one field per section."""
 
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    gaze: GazeConfig = field(default_factory=GazeConfig)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)

@@ -6,30 +6,35 @@ any whose output is already cached for this (video, stage, config), reports
 progress through one hook, times every stage, and writes the result
 atomically. Interrupting it loses at most the stage that was running.
 
-    probe -> hash -> frames (decode pass) -----\\
-                  -> audio (16 kHz mono) -------+-> analysis.json, frames.parquet, signals.parquet
+    probe -> hash -> vision (the one decode pass: faces per frame) --\\
+                  -> audio (16 kHz mono, streamed to disk) --------+
+                                                                   v
+          persons, roles, gaze targets, episodes, proximity (from cached rows, cheap)
+                  -> analysis.json, frames.parquet, signals.parquet
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from . import __version__
-from .config import Config
+from .config import Config, VisionConfig
 from .errors import InputError, MediaError
 from .hooks import Progress, ProgressHook, no_progress
 from .io.audio import Audio, AudioStream
 from .io.cache import StageCache, stage_key
 from .io.files import sha256_file
 from .io.frames import FrameTable, scan_frames
+from .vision.analyser import FaceAnalyser, RawVision
+from .vision import persons as vision_persons
 from .io.video import VideoInfo, probe
-from .result import SCHEMA_VERSION, Analysis, empty_signals, frames_table, load, write_result
+from .result import SCHEMA_VERSION, Analysis, frames_table, load, write_result
 
 
 @dataclass
@@ -71,12 +76,29 @@ class Stage:
 
 # -- stages -------------------------------------------------------------------
 
-def _run_frames(ctx: StageContext) -> None:
-    cfg = ctx.config.ingest
-    table = scan_frames(ctx.info, fps=cfg.analysis_fps, max_side=cfg.max_side, report=ctx.report)
+@dataclass
+class VisionPass:
+    """Output of the decode pass: which frames were analysed, and the raw face rows."""
+
+    frames: FrameTable
+    raw: RawVision
+
+    @classmethod
+    def load(cls, folder: Path) -> "VisionPass":
+        return cls(FrameTable.load(folder), RawVision.load(folder))
+
+
+def _run_vision(ctx: StageContext) -> None:
+    """The one decode pass: every analysed frame goes through the face analyser."""
+    cfg = ctx.config
+    analyser = FaceAnalyser(cfg.vision)
+    table = scan_frames(ctx.info, fps=cfg.ingest.analysis_fps, max_side=cfg.ingest.max_side,
+                        on_frame=analyser, report=ctx.report)
+    raw = analyser.finish()
     if len(table) == 0:
         raise MediaError(ctx.info.path, "no video frame could be decoded")
     table.save(ctx.folder)
+    raw.save(ctx.folder)
 
 
 def _run_audio(ctx: StageContext) -> None:
@@ -105,7 +127,9 @@ def _load_audio(folder: Path) -> Audio | None:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("frames", 1, ("ingest.analysis_fps", "ingest.max_side"), (), _run_frames, FrameTable.load, weight=1.0),
+    Stage("vision", 1, ("ingest.analysis_fps", "ingest.max_side",
+                        *(f"vision.{f.name}" for f in fields(VisionConfig))),
+          (), _run_vision, VisionPass.load, weight=1.0),
     Stage("audio", 2, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
 )
 
@@ -140,12 +164,13 @@ class _Run:
 
 
 def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Config | None = None,
-            hook: ProgressHook = no_progress) -> Analysis:
+            roles: dict[str, str] | None = None, hook: ProgressHook = no_progress) -> Analysis:
     """Analyse one video and write ``OUTDIR/analysis.json`` (plus the per-frame files).
 
     Stages whose output is cached in ``OUTDIR/cache`` for the same video and
     config are reused, so a re-run after a crash or a settings change only
-    redoes what changed.
+    redoes what changed. ``roles`` overrides the suggested roles, e.g.
+    ``{"P1": "adult", "P2": "child"}``; the override is recorded in the result.
 
     >>> result = vigvision.analyze("family.mp4")     # doctest: +SKIP
     >>> result.folder
@@ -194,14 +219,19 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
         run.done_weight += stage.weight
         run.emit(stage, "end", 1.0, 1.0, stage_s=timings[stage.name])
 
-    frames: FrameTable = outputs["frames"]
+    frames: FrameTable = outputs["vision"].frames
     audio: Audio | None = outputs["audio"]
-    data = _assemble(info, video_sha, config, timings, frames, audio, _warnings(info, frames, audio))
-    write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=empty_signals())
+    t = time.perf_counter()
+    vision = vision_persons.build(outputs["vision"].raw, frames.times_s, vision=config.vision, gaze=config.gaze,
+                                  analysis_fps=config.ingest.analysis_fps, roles=roles)
+    timings["persons"] = time.perf_counter() - t
+    data = _assemble(info, video_sha, config, timings, frames, audio, vision, roles or {},
+                     _warnings(info, frames, audio, vision))
+    write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=vision.signals)
     return load(out, check_schema=False)
 
 
-def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None) -> list[str]:
+def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None, vision) -> list[str]:
     """What the user should know about the input, derived from the stage outputs."""
     out = []
     if frames.stopped_early:
@@ -213,6 +243,8 @@ def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None) -> list[
         out.append(audio.error)
     if audio is None:
         out.append("no audio track: vocal activity and turn-taking are unavailable for this video")
+    if not vision.persons:
+        out.append("no face was found: gaze, mutual gaze and proximity are unavailable for this video")
     return out
 
 
@@ -226,7 +258,7 @@ def _check_writable(out: Path) -> None:
 
 
 def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str, float],
-              frames: FrameTable, audio: Audio | None, warnings: list[str]) -> dict:
+              frames: FrameTable, audio: Audio | None, vision, roles: dict, warnings: list[str]) -> dict:
     video = info.to_dict()
     video["sha256"] = video_sha
     # The header's rate can be wrong (variable-rate phones, 600/1 streams); the
@@ -246,7 +278,8 @@ def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str
         "availability": {
             "video": {"available": True, "reason": None},
             "audio": {"available": audio is not None, "reason": no_audio},
-            "vision": {"available": False, "reason": not_yet},
+            "vision": {"available": bool(vision.persons),
+                       "reason": None if vision.persons else "no face was found in the analysed frames"},
             "voice": {"available": False, "reason": no_audio or not_yet},
         },
         "frames": {
@@ -258,12 +291,13 @@ def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str
             "first_s": float(frames.times_s[0]) if len(frames) else None,
             "last_s": float(frames.times_s[-1]) if len(frames) else None,
         },
-        "persons": [],
+        "overrides": {"roles": roles},
+        "persons": vision.persons,
         "speech": [],
         "turns": [],
-        "gaze": [],
-        "mutual_gaze": [],
+        "gaze": vision.gaze,
+        "mutual_gaze": vision.mutual_gaze,
         "moments": [],
-        "metrics": {},
+        "metrics": {"proximity": vision.proximity} if vision.proximity else {},
         "warnings": warnings,
     }

@@ -1,0 +1,124 @@
+"""The per-frame vision pass: faces found, followed and measured, frame by frame.
+
+Runs inside the pipeline's single decode pass (one call per analysed frame).
+The full-range detector runs every ``detect_every`` analysed frames, and at
+once when a person's landmarks are lost; in between, each person's FaceMesh
+follows its own face on an upscaled crop. Each person-frame yields one row of
+raw signals; turning those into persons, gaze targets and episodes happens
+after the pass (:mod:`vigvision.vision.persons`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..io.video import Frame
+from . import geometry as G
+from . import landmarks as L
+from .detect import Detections, FaceDetector
+from .landmarks import PersonLandmarker, landmark_box
+from .tracking import Tracker
+
+#: Raw per-person-frame columns the pass records (all float32 but frame/track).
+RAW_COLUMNS = ("frame", "track", "time_s", "x1", "y1", "x2", "y2", "det_score", "yaw", "pitch", "roll",
+               "pose_score", "eye_yaw", "eye_pitch", "mouth_open", "smile", "face_width", "lower_face",
+               "cx", "cy")
+
+
+@dataclass
+class RawVision:
+    """Columns of RAW_COLUMNS as arrays, plus each tracklet's summary (for the offline merge)."""
+
+    columns: dict[str, np.ndarray]
+    tracklets: list[dict]
+    frame_size: tuple[int, int]
+
+    def save(self, folder: Path) -> None:
+        import json
+
+        np.savez(folder / "raw_vision.npz", **self.columns)
+        (folder / "tracklets.json").write_text(json.dumps({"tracklets": self.tracklets,
+                                                            "frame_size": list(self.frame_size)}))
+
+    @classmethod
+    def load(cls, folder: Path) -> "RawVision":
+        import json
+
+        data = np.load(folder / "raw_vision.npz")
+        meta = json.loads((folder / "tracklets.json").read_text())
+        return cls({k: data[k] for k in data.files}, meta["tracklets"], tuple(meta["frame_size"]))
+
+
+class FaceAnalyser:
+    """Callable on each analysed :class:`Frame`; ``finish()`` returns :class:`RawVision`."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.detector = FaceDetector(min_score=cfg.min_detection_score)
+        self.tracker = Tracker(max_persons=cfg.max_persons, max_gap_s=cfg.max_gap_s)
+        self.landmarkers: dict[int, PersonLandmarker] = {}
+        self.rows: list[tuple] = []
+        self.K: np.ndarray | None = None
+        self.frame_size = (0, 0)
+
+    def __call__(self, frame: Frame) -> None:
+        image, t = frame.image, frame.time_s
+        if self.K is None:
+            h, w = image.shape[:2]
+            self.frame_size = (w, h)
+            self.K = G.camera_matrix(w, h, self.cfg.hfov_deg)
+        live = self.tracker.live(t)
+        need_detection = (frame.index % self.cfg.detect_every == 0 or not live
+                          or any(tr.misses for tr in live))
+        if need_detection:
+            dets = self.detector(image)
+            dets = dets[dets.widths >= self.cfg.min_face_px] if len(dets) else Detections.empty()
+            tracks = self.tracker.update(t, dets, image)
+        else:
+            tracks = [tr for tr in live if tr.misses == 0]
+        for tr in tracks:
+            lm = self.landmarkers.get(tr.tid)
+            if lm is None:
+                lm = self.landmarkers[tr.tid] = PersonLandmarker(crop_size=self.cfg.crop_size)
+            pts = lm(image, tr.box)
+            if pts is None:
+                tr.misses += 1
+                continue
+            self._record(frame, tr, pts, image)
+        self.tracker.drop_duplicates(t)
+        for tid in [tid for tid in self.landmarkers if tid not in {tr.tid for tr in self.tracker.live(t)}]:
+            self.landmarkers.pop(tid).close()  # a lost person's FaceMesh: free it
+
+    def _record(self, frame: Frame, tr, pts: np.ndarray, image: np.ndarray) -> None:
+        box = landmark_box(pts)
+        tr.box = box
+        tr.last_seen_s = frame.time_s
+        tr.misses = 0
+        tr.frames += 1
+        fw = G.face_width_px(pts)
+        cx, cy = float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
+        tr.widths.append(fw)
+        tr.centers.append((cx, cy))
+        if tr.frames % 10 == 1:
+            tr.add_appearance(image, box)
+        yaw, pitch, roll, pose_score = G.head_pose(pts, self.K)
+        eye_yaw, eye_pitch = G.eye_in_head(pts)
+        eyes = float(np.linalg.norm(pts[L.RIGHT_EYE_OUTER, :2] - pts[L.LEFT_EYE_OUTER, :2])) or 1.0
+        lower_face = float(np.linalg.norm(pts[L.NOSE_TIP, :2] - pts[L.CHIN, :2])) / eyes
+        self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), 1.0, yaw, pitch, roll, pose_score,
+                          eye_yaw, eye_pitch, G.mouth_open(pts), G.smile(pts), fw, lower_face, cx, cy))
+
+    def finish(self) -> RawVision:
+        for lm in self.landmarkers.values():
+            lm.close()
+        self.landmarkers.clear()
+        self.detector.close()
+        arr = np.array(self.rows, dtype=np.float64).reshape(-1, len(RAW_COLUMNS))
+        columns = {name: arr[:, k] for k, name in enumerate(RAW_COLUMNS)}
+        columns["frame"] = columns["frame"].astype(np.int32)
+        columns["track"] = columns["track"].astype(np.int32)
+        tracklets = [{"tid": tr.tid, "frames": tr.frames, "hist": tr.hist.tolist() if tr.hist is not None else None,
+                      "widths": tr.widths, "centers": tr.centers} for tr in self.tracker.tracks.values() if tr.frames]
+        return RawVision(columns, tracklets, self.frame_size)

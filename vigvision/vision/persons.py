@@ -1,0 +1,276 @@
+"""After the vision pass: persons, roles, gaze targets, episodes and proximity.
+
+    raw rows (tracklet, frame) --merge--> persons P1..Pn (left to right)
+        --> role suggestion (adult / child) per person
+        --> per frame: 3D face positions, gaze direction -> angle to each target
+        --> per person: Viterbi over targets (hysteresis) -> gaze_target per frame
+        --> intervals -> gaze episodes, mutual gaze, proximity
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from ..result import SIGNALS_SCHEMA
+from ..time import Intervals
+from . import geometry as G
+from .analyser import RawVision
+from .tracking import Track, merge_tracklets
+
+AWAY, CAMERA = "away", "camera"
+
+
+@dataclass
+class VisionResult:
+    """What the vision stage contributes to analysis.json and signals.parquet."""
+
+    persons: list[dict]
+    signals: pa.Table
+    gaze: list[dict]
+    mutual_gaze: list[dict]
+    proximity: dict
+
+
+def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps: float,
+          roles: dict[str, str] | None = None) -> VisionResult:
+    """Turn the raw per-frame rows into persons, targets, episodes (see module doc)."""
+    cols = raw.columns
+    n_frames = len(frame_times)
+    if not len(cols.get("frame", [])):
+        return VisionResult([], SIGNALS_SCHEMA.empty_table(), [], [], {})
+
+    # 1. tracklets -> persons (left to right), dropping the briefly seen
+    tracks = [Track(t["tid"], np.zeros(4), 0.0, frames=t["frames"], widths=t["widths"],
+                    centers=[tuple(c) for c in t["centers"]],
+                    hist=np.asarray(t["hist"]) if t["hist"] is not None else None) for t in raw.tracklets]
+    frames_of = {tr.tid: cols["frame"][cols["track"] == tr.tid] for tr in tracks}
+    person_of = merge_tracklets(tracks, frames_of)
+    pidx = np.array([person_of.get(int(t), -1) for t in cols["track"]])
+    seen_s = {p: np.unique(cols["frame"][pidx == p]).size / analysis_fps for p in set(person_of.values())}
+    kept = sorted((p for p, s in seen_s.items() if s >= vision.min_person_s),
+                  key=lambda p: np.median(cols["cx"][pidx == p]))
+    renumber = {p: k for k, p in enumerate(kept)}
+    pidx = np.array([renumber.get(p, -1) for p in pidx])
+    keep = pidx >= 0
+    cols = {k: v[keep] for k, v in cols.items()}
+    pidx = pidx[keep]
+    n_persons = len(kept)
+    ids = [f"P{k + 1}" for k in range(n_persons)]
+    if n_persons == 0:
+        return VisionResult([], SIGNALS_SCHEMA.empty_table(), [], [], {})
+    # A person seen twice in one frame (two tracklets merged wrongly cannot happen; two
+    # live tracklets of one face can): keep the better-posed row.
+    order = np.lexsort((-cols["pose_score"], pidx, cols["frame"]))
+    cols = {k: v[order] for k, v in cols.items()}
+    pidx = pidx[order]
+    first = np.ones(len(pidx), bool)
+    first[1:] = (cols["frame"][1:] != cols["frame"][:-1]) | (pidx[1:] != pidx[:-1])
+    cols = {k: v[first] for k, v in cols.items()}
+    pidx = pidx[first]
+
+    # 2. roles
+    persons = suggest_roles(ids, pidx, cols, roles or {})
+    for k, person in enumerate(persons):
+        person["seen_s"] = round(float(np.unique(cols["frame"][pidx == k]).size / analysis_fps), 2)
+    face_m = np.array([vision.child_face_width_m if p["role"] == "child" else vision.adult_face_width_m
+                       for p in persons])
+
+    # 3. per frame, per person arrays (NaN where not seen)
+    fi, pi = cols["frame"], pidx
+    grid = lambda name: _grid(cols[name], fi, pi, n_frames, n_persons)  # noqa: E731
+    K = G.camera_matrix(raw.frame_size[0], raw.frame_size[1], vision.hfov_deg)
+    centre = np.stack([grid("cx"), grid("cy")], -1)
+    pos = G.backproject(centre, grid("face_width"), face_m[None, :], K)              # (F, P, 3)
+    eye_yaw, eye_pitch = grid("eye_yaw"), grid("eye_pitch")
+    gyaw = grid("yaw") + np.nan_to_num(eye_yaw)
+    gpitch = grid("pitch") + np.nan_to_num(eye_pitch)
+    gdir = G.direction(gyaw, gpitch)                                                  # (F, P, 3)
+    targets = _targets(pos, gdir, gaze)                                              # (F, P) int
+    names = ids + [CAMERA, AWAY]
+
+    # 4. signals table
+    target_col = targets[fi, pi]
+    signals = pa.table({
+        "time_s": pa.array(cols["time_s"], pa.float64()),
+        "frame": pa.array(cols["frame"].astype(np.int32)),
+        "person": pa.array([ids[p] for p in pi], pa.string()),
+        "face_x": pa.array(cols["x1"], pa.float32()),
+        "face_y": pa.array(cols["y1"], pa.float32()),
+        "face_w": pa.array(cols["x2"] - cols["x1"], pa.float32()),
+        "face_h": pa.array(cols["y2"] - cols["y1"], pa.float32()),
+        "face_score": pa.array(cols["det_score"], pa.float32()),
+        "yaw_deg": pa.array(cols["yaw"], pa.float32()),
+        "pitch_deg": pa.array(cols["pitch"], pa.float32()),
+        "roll_deg": pa.array(cols["roll"], pa.float32()),
+        "pose_score": pa.array(cols["pose_score"], pa.float32()),
+        "gaze_yaw_deg": pa.array(cols["yaw"] + np.nan_to_num(cols["eye_yaw"]), pa.float32()),
+        "gaze_pitch_deg": pa.array(cols["pitch"] + np.nan_to_num(cols["eye_pitch"]), pa.float32()),
+        "gaze_target": pa.array([names[t] if t >= 0 else "unknown" for t in target_col], pa.string()),
+        "mouth_open": pa.array(cols["mouth_open"], pa.float32()),
+        "smile": pa.array(cols["smile"], pa.float32()),
+    }, schema=SIGNALS_SCHEMA)
+
+    # 5. episodes
+    cell_end = np.append(frame_times[1:], frame_times[-1] + 1.0 / analysis_fps)
+    gaze_eps, looks = [], {}
+    for p in range(n_persons):
+        for k, name in enumerate(names):
+            if k == p:
+                continue
+            mask = targets[:, p] == k
+            iv = _cells(frame_times, cell_end, mask).support(gaze.bridge_gap_s).remove_short(gaze.min_episode_s)
+            looks[(p, k)] = iv
+            gaze_eps += [{"start": round(s.start, 3), "end": round(s.end, 3), "person": ids[p], "target": name}
+                         for s in iv]
+    gaze_eps.sort(key=lambda e: (e["start"], e["person"]))
+    mutual = []
+    for a in range(n_persons):
+        for b in range(a + 1, n_persons):
+            both = (looks[(a, b)] & looks[(b, a)]).remove_short(gaze.min_episode_s)
+            mutual += [{"start": round(s.start, 3), "end": round(s.end, 3), "persons": [ids[a], ids[b]]} for s in both]
+    mutual.sort(key=lambda e: e["start"])
+    proximity = _proximity(pos, centre, grid("face_width"), frame_times, cell_end, ids, gaze)
+    return VisionResult(persons, signals, gaze_eps, mutual, proximity)
+
+
+def _grid(values: np.ndarray, frame: np.ndarray, person: np.ndarray, n_frames: int, n_persons: int) -> np.ndarray:
+    out = np.full((n_frames, n_persons), np.nan)
+    out[frame, person] = values
+    return out
+
+
+def _cells(starts: np.ndarray, ends: np.ndarray, mask: np.ndarray) -> Intervals:
+    return Intervals.from_arrays(starts[mask], ends[mask])
+
+
+def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
+    """Gaze target index per frame and person: 0..P-1 a person, P camera, P+1 away, -1 unseen.
+
+    Cost of each target per frame: (angle / tolerance)^2, with "away" at a
+    constant 1 (beyond tolerance of every target); a Viterbi pass with a cost
+    for every change picks the cheapest sequence: hysteresis against noise.
+    """
+    F, P = pos.shape[:2]
+    K = P + 2
+    cost = np.full((F, P, K), np.inf)
+    for p in range(P):
+        g = gdir[:, p]
+        for q in range(P):
+            if q == p:
+                continue
+            d = pos[:, q] - pos[:, p]
+            cost[:, p, q] = (_angle(g, d) / gaze.person_deg) ** 2
+        cost[:, p, P] = (_angle(g, -pos[:, p]) / gaze.camera_deg) ** 2
+        cost[:, p, P + 1] = 1.0
+    cost = np.where(np.isnan(cost), np.inf, cost)
+    seen = np.isfinite(gdir).all(-1) & np.isfinite(pos).all(-1)
+    out = np.full((F, P), -1, np.int64)
+    for p in range(P):
+        out[:, p] = _viterbi(cost[:, p], seen[:, p], gaze.switch_cost)
+    return out
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle in degrees between rows of a and b (NaN where either is missing)."""
+    na = np.linalg.norm(a, axis=-1)
+    nb = np.linalg.norm(b, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.einsum("...i,...i->...", a, b) / (na * nb)
+    return np.degrees(np.arccos(np.clip(c, -1, 1)))
+
+
+def _viterbi(cost: np.ndarray, seen: np.ndarray, switch: float) -> np.ndarray:
+    """Cheapest state sequence within each run of seen frames; -1 where unseen."""
+    F, K = cost.shape
+    out = np.full(F, -1, np.int64)
+    edges = np.diff(np.concatenate(([0], seen.astype(np.int8), [0])))
+    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        c = cost[start:stop]
+        acc = c[0].copy()
+        back = np.zeros((stop - start, K), np.int64)
+        for i in range(1, stop - start):
+            best_prev = int(np.argmin(acc))
+            stay = acc
+            move = acc[best_prev] + switch
+            back[i] = np.where(stay <= move, np.arange(K), best_prev)
+            acc = np.minimum(stay, move) + c[i]
+        path = np.empty(stop - start, np.int64)
+        path[-1] = int(np.argmin(acc))
+        for i in range(stop - start - 1, 0, -1):
+            path[i - 1] = back[i, path[i]]
+        out[start:stop] = path
+    return out
+
+
+def _proximity(pos, centre, widths, starts, ends, ids, gaze) -> dict:
+    """Per pair: distance in metres (estimated) and in face widths, time close, approaches."""
+    pairs = []
+    for a in range(len(ids)):
+        for b in range(a + 1, len(ids)):
+            d_m = np.linalg.norm(pos[:, a] - pos[:, b], axis=-1)
+            d_faces = np.linalg.norm(centre[:, a] - centre[:, b], axis=-1) / ((widths[:, a] + widths[:, b]) / 2)
+            both = np.isfinite(d_m)
+            if both.sum() < 2:
+                continue
+            close = _cells(starts, ends, both & (d_m < gaze.close_m))
+            pairs.append({
+                "persons": [ids[a], ids[b]],
+                "median_distance_m": round(float(np.nanmedian(d_m)), 3),
+                "median_distance_faces": round(float(np.nanmedian(d_faces)), 3),
+                "close_s": round(close.total, 3),
+                "both_seen_s": round(float((ends - starts)[both].sum()), 3),
+                "approaches": _approaches(d_m, starts, ends),
+            })
+    return {"pairs": pairs} if pairs else {}
+
+
+def _approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dict]:
+    """Lean-in / approach events: the distance falls by at least 20% within 2 s."""
+    ok = np.isfinite(d)
+    if ok.sum() < 5:
+        return []
+    t = starts[ok]
+    x = np.convolve(np.pad(d[ok], 2, mode="edge"), np.ones(5) / 5, mode="valid")  # 5-frame smoothing
+    events = []
+    i = 0
+    while i < len(t):
+        j = np.searchsorted(t, t[i] + 2.0)
+        window = x[i:j]
+        k = int(np.argmin(window)) + i if len(window) else i
+        if x[k] <= 0.8 * x[i] and k > i:
+            events.append({"start": round(float(t[i]), 3), "end": round(float(ends[ok][k]), 3),
+                           "from_m": round(float(x[i]), 3), "to_m": round(float(x[k]), 3)})
+            i = k + 1
+        else:
+            i += 1
+    return events
+
+
+def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[str, str]) -> list[dict]:
+    """A role per person (adult / child) with a confidence, unless the user set it.
+
+    A young child's face has a shorter lower face relative to the eyes (nose to
+    chin over outer eye-corner distance: ~0.9 in infants, ~1.15 in adults) and,
+    in a shared shot, is usually the smaller face. Both cues are combined; with
+    one person only the proportion is used.
+    """
+    ratios = np.array([np.nanmedian(cols["lower_face"][pidx == k]) for k in range(len(ids))])
+    widths = np.array([np.nanmedian(cols["face_width"][pidx == k]) for k in range(len(ids))])
+    out = []
+    for k, pid in enumerate(ids):
+        # proportion: logistic around the midpoint between infant and adult values
+        z = (1.02 - ratios[k]) / 0.05
+        if len(ids) > 1:
+            rel = np.log(widths[k] / np.median(np.delete(widths, k)))
+            z += -rel / 0.2  # smaller than the others -> more child-like
+        p_child = float(1 / (1 + np.exp(-z)))
+        role = "child" if p_child >= 0.5 else "adult"
+        entry = {"id": pid, "role": role, "role_confidence": round(max(p_child, 1 - p_child), 3),
+                 "role_source": "suggested", "lower_face_ratio": round(float(ratios[k]), 3),
+                 "median_face_width_px": round(float(widths[k]), 1)}
+        if pid in override:
+            entry.update(role=override[pid], role_source="user", role_confidence=1.0)
+        out.append(entry)
+    return out
