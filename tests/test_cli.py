@@ -125,7 +125,7 @@ def test_killed_analysis_leaves_nothing_half_written_and_resumes(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "vigvision.cli", "analyze", str(clip.path), "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = proc.stderr.readline()  # the progress line printed when the decode pass starts
-    assert first.startswith("[frames"), first
+    assert first.startswith("[vision"), first
     time.sleep(0.2)
     assert proc.poll() is None, "analysis finished before it could be interrupted"
     proc.send_signal(signal.SIGTERM)  # `kill` in the middle of the decode pass
@@ -133,6 +133,6 @@ def test_killed_analysis_leaves_nothing_half_written_and_resumes(tmp_path):
     stderr = first + rest
     assert proc.returncode == 130 and "run the same command again to resume" in stderr
     assert not (out / "analysis.json").exists()
-    assert not list(out.rglob("*.part*")) and not list((out / "cache").glob("frames-*"))
+    assert not list(out.rglob("*.part*")) and not list((out / "cache").glob("vision-*"))
     code, stdout, stderr = run("analyze", clip.path, "-o", out, "-q")
     assert code == 0 and (out / "analysis.json").is_file()

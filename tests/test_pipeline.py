@@ -27,7 +27,7 @@ def test_analyze_writes_a_valid_result(clip, tmp_path):
     assert data["video"]["has_audio"] is True
     assert len(data["video"]["sha256"]) == 64
     assert data["frames"]["analysed"] == 30  # 3 s at the default 10 fps
-    assert set(data["timings_s"]) >= {"probe", "hash", "frames", "audio"}
+    assert set(data["timings_s"]) >= {"probe", "hash", "vision", "audio", "persons"}
     # Nothing measured yet is reported as empty, never as zeros.
     assert data["persons"] == [] and data["moments"] == [] and data["metrics"] == {}
     assert data["availability"]["vision"]["available"] is False
@@ -35,7 +35,7 @@ def test_analyze_writes_a_valid_result(clip, tmp_path):
     assert np.allclose(frames.time_s.to_numpy(), np.arange(30) / 10, atol=1e-3)
     assert list(result.signals().columns)[:3] == ["time_s", "frame", "person"]
     # progress: every stage started/ended, overall fraction ends at 1
-    assert [e.stage for e in events if e.event == "end"] == ["frames", "audio"]
+    assert [e.stage for e in events if e.event == "end"] == ["vision", "audio"]
     assert events[-1].overall == pytest.approx(1.0)
 
 
@@ -76,7 +76,7 @@ def test_changed_setting_reruns_only_the_stage_that_reads_it(clip, tmp_path, mon
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", config=cfg, hook=events.append)
     assert [(e.stage, e.event) for e in events if e.event in ("end", "cached")] == [
-        ("frames", "end"), ("audio", "cached")]
+        ("vision", "end"), ("audio", "cached")]
     assert result.data["frames"]["analysed"] == 15
     assert result.config["ingest"]["analysis_fps"] == 5.0
 
@@ -101,7 +101,7 @@ def test_interrupted_run_resumes_and_keeps_the_old_result(clip, tmp_path, monkey
 
     # Resume: the finished frames stage is reused, only audio runs.
     monkeypatch.undo()
-    monkeypatch.setattr(pipeline, "scan_frames", lambda *a, **k: pytest.fail("frames decoded again"))
+    monkeypatch.setattr(pipeline, "scan_frames", lambda *a, **k: pytest.fail("video decoded again"))
     result = vigvision.analyze(clip.path, out, config=cfg)
     assert result.data["frames"]["analysed"] == 15
     assert result.config["ingest"]["sample_rate"] == 8000

@@ -6,6 +6,7 @@ on stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 from pathlib import Path
@@ -33,13 +34,31 @@ def cmd_analyze(args) -> int:
 
     config = _config_from_args(args)
     hook = no_progress if args.quiet else TerminalProgress()
-    result = analyze(args.video, args.output, config=config, hook=hook)
+    result = analyze(args.video, args.output, config=config, roles=parse_roles(args.roles), hook=hook)
     for warning in result.warnings:
         print(f"vigvision: warning: {warning}", file=sys.stderr)
     if not args.quiet:
         print(summary_text(result))
     print(result.folder / "analysis.json")
     return 0
+
+
+def parse_roles(text: str | None) -> dict[str, str]:
+    """``"P1=adult,P2=child"`` -> {"P1": "adult", "P2": "child"}."""
+    if not text:
+        return {}
+    out = {}
+    for part in text.split(","):
+        pid, _, role = part.strip().partition("=")
+        if not re.fullmatch(r"P[0-9]+", pid) or role not in ("adult", "child", "unknown"):
+            raise InputError(f"--roles: expected items like P1=adult or P2=child, got {part.strip()!r}")
+        out[pid] = role
+    return out
+
+
+def _person_text(p: dict) -> str:
+    how = "set by you" if p.get("role_source") == "user" else f"suggested, {100 * p['role_confidence']:.0f}% sure"
+    return f"{p['id']} {p['role']} ({how})"
 
 
 def summary_text(result) -> str:
@@ -51,8 +70,10 @@ def summary_text(result) -> str:
         f"{'with' if v['has_audio'] else 'without'} audio",
         f"  analysed {f['analysed']} frames at {f['analysis_fps']:g} fps "
         f"({f['first_s']:.2f}-{f['last_s']:.2f} s)" if f["analysed"] else "  no frame analysed",
-        f"  persons: {len(result.persons)}, speech segments: {len(result.speech)}, "
-        f"gaze episodes: {len(result.gaze)}, mutual gaze: {len(result.mutual_gaze)}, moments: {len(result.moments)}",
+        "  persons: " + (", ".join(_person_text(p) for p in result.persons) or "none found"),
+        f"  speech segments: {len(result.speech)}, gaze episodes: {len(result.gaze)}, "
+        f"mutual gaze: {len(result.mutual_gaze)} ({sum(e['end'] - e['start'] for e in result.mutual_gaze):.1f} s), "
+        f"moments: {len(result.moments)}",
     ]
     missing = [k for k, a in result.data["availability"].items() if not a["available"]]
     for k in missing:
@@ -131,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", metavar="OUTDIR", help="result folder (default: <video stem>.vigvision beside it)")
     a.add_argument("--config", metavar="TOML", help="settings file (see `vigvision config`)")
     a.add_argument("--fps", type=float, help="frames analysed per second (overrides the config)")
+    a.add_argument("--roles", metavar="P1=adult,P2=child", help="set persons' roles instead of the suggestion")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     a.set_defaults(func=cmd_analyze)
 

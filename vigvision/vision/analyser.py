@@ -24,7 +24,7 @@ from .tracking import Tracker
 #: Raw per-person-frame columns the pass records (all float32 but frame/track).
 RAW_COLUMNS = ("frame", "track", "time_s", "x1", "y1", "x2", "y2", "det_score", "yaw", "pitch", "roll",
                "pose_score", "eye_yaw", "eye_pitch", "mouth_open", "smile", "face_width", "lower_face",
-               "cx", "cy")
+               "eye_size", "upper_face", "face_height3d", "cx", "cy")
 
 
 @dataclass
@@ -105,10 +105,8 @@ class FaceAnalyser:
             tr.add_appearance(image, box)
         yaw, pitch, roll, pose_score = G.head_pose(pts, self.K)
         eye_yaw, eye_pitch = G.eye_in_head(pts)
-        eyes = float(np.linalg.norm(pts[L.RIGHT_EYE_OUTER, :2] - pts[L.LEFT_EYE_OUTER, :2])) or 1.0
-        lower_face = float(np.linalg.norm(pts[L.NOSE_TIP, :2] - pts[L.CHIN, :2])) / eyes
-        self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), 1.0, yaw, pitch, roll, pose_score,
-                          eye_yaw, eye_pitch, G.mouth_open(pts), G.smile(pts), fw, lower_face, cx, cy))
+        self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), tr.score, yaw, pitch, roll, pose_score,
+                          eye_yaw, eye_pitch, G.mouth_open(pts), G.smile(pts), fw, *G.proportions(pts), cx, cy))
 
     def finish(self) -> RawVision:
         for lm in self.landmarkers.values():

@@ -138,6 +138,24 @@ def smile(pts: np.ndarray) -> float:
     return float(np.clip(score, 0.0, 1.0))
 
 
+def proportions(pts: np.ndarray) -> tuple[float, float, float, float]:
+    """Pose-independent face proportions from the 3D landmarks (x, y and FaceMesh depth z):
+
+    lower face: nose tip to chin over the outer eye-corner span;
+    eye size: mean eye width over face width;
+    upper face: forehead to nose bridge over nose bridge to chin;
+    and the face's 3D height (forehead to chin) in pixels, a size that does not
+    shrink when the head turns (the cheek-to-cheek width does).
+    """
+    d = lambda i, j: float(np.linalg.norm(pts[i] - pts[j]))  # noqa: E731
+    span = d(L.RIGHT_EYE_OUTER, L.LEFT_EYE_OUTER) or 1.0
+    width = d(L.FACE_RIGHT, L.FACE_LEFT) or 1.0
+    lower = d(L.NOSE_TIP, L.CHIN) / span
+    eye = (d(L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER) + d(L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER)) / 2 / width
+    upper = d(L.FOREHEAD, L.NOSE_BRIDGE) / (d(L.NOSE_BRIDGE, L.CHIN) or 1.0)
+    return lower, eye, upper, d(L.FOREHEAD, L.CHIN)
+
+
 def face_width_px(pts: np.ndarray) -> float:
     """Face width across the cheeks (landmarks 234-454), the size used for distances."""
     return float(np.linalg.norm(pts[L.FACE_RIGHT, :2] - pts[L.FACE_LEFT, :2]))

@@ -251,25 +251,41 @@ def _approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dic
 def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[str, str]) -> list[dict]:
     """A role per person (adult / child) with a confidence, unless the user set it.
 
-    A young child's face has a shorter lower face relative to the eyes (nose to
-    chin over outer eye-corner distance: ~0.9 in infants, ~1.15 in adults) and,
-    in a shared shot, is usually the smaller face. Both cues are combined; with
-    one person only the proportion is used.
+    Cues, from the pose-independent 3D proportions (geometry.proportions): a young
+    child's face is smaller (3D forehead-to-chin height) than the adult's in the
+    same shot, and has a shorter lower face (nose to chin over the eye span).
+    With others in the shot the cues are taken relative to them (robust to
+    distance and lens); alone, against absolute values, with less confidence.
+    A dyad (the usual VIG shot) gets one adult and one child; a person alone in
+    the shot stays "unknown" unless the proportions are clear-cut.
     """
-    ratios = np.array([np.nanmedian(cols["lower_face"][pidx == k]) for k in range(len(ids))])
-    widths = np.array([np.nanmedian(cols["face_width"][pidx == k]) for k in range(len(ids))])
+    med = lambda name: np.array([np.nanmedian(cols[name][pidx == k]) for k in range(len(ids))])  # noqa: E731
+    lower, eye, upper, cx = med("lower_face"), med("eye_size"), med("upper_face"), med("cx")
+    height, width = med("face_height3d"), med("face_width")
+    z = (0.87 - lower) / 0.06  # absolute: > 0 leans child
+    if len(ids) > 1:
+        rel = np.empty(len(ids))
+        for k in range(len(ids)):
+            o = np.delete(np.arange(len(ids)), k)
+            rel[k] = -np.log(height[k] / np.median(height[o])) / 0.12 - (lower[k] - np.median(lower[o])) / 0.06
+        z = rel + 0.5 * z
+    p_child = 1 / (1 + np.exp(-z))
+    roles = ["child" if p >= 0.5 else "adult" for p in p_child]
+    if len(ids) == 2 and roles[0] == roles[1]:
+        roles = ["child", "adult"] if z[0] > z[1] else ["adult", "child"]
+    if len(ids) == 1 and max(p_child[0], 1 - p_child[0]) < 0.9:
+        roles = ["unknown"]  # alone in the shot, the proportions alone do not tell reliably
     out = []
     for k, pid in enumerate(ids):
-        # proportion: logistic around the midpoint between infant and adult values
-        z = (1.02 - ratios[k]) / 0.05
-        if len(ids) > 1:
-            rel = np.log(widths[k] / np.median(np.delete(widths, k)))
-            z += -rel / 0.2  # smaller than the others -> more child-like
-        p_child = float(1 / (1 + np.exp(-z)))
-        role = "child" if p_child >= 0.5 else "adult"
-        entry = {"id": pid, "role": role, "role_confidence": round(max(p_child, 1 - p_child), 3),
-                 "role_source": "suggested", "lower_face_ratio": round(float(ratios[k]), 3),
-                 "median_face_width_px": round(float(widths[k]), 1)}
+        conf = float(max(p_child[k], 1 - p_child[k]) if roles[k] == "unknown"
+                     else p_child[k] if roles[k] == "child" else 1 - p_child[k])
+        entry = {"id": pid, "role": roles[k], "role_confidence": round(max(conf, 0.5), 3),
+                 "role_source": "suggested",
+                 "proportions": {"lower_face": round(float(lower[k]), 3), "eye_size": round(float(eye[k]), 3),
+                                 "upper_face": round(float(upper[k]), 3)},
+                 "median_x_px": round(float(cx[k]), 1),
+                 "median_face_width_px": round(float(width[k]), 1),
+                 "median_face_height_px": round(float(height[k]), 1)}
         if pid in override:
             entry.update(role=override[pid], role_source="user", role_confidence=1.0)
         out.append(entry)

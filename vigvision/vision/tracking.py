@@ -32,6 +32,7 @@ class Track:
     widths: list[float] = field(default_factory=list)
     centers: list[tuple[float, float]] = field(default_factory=list)
     first_s: float = 0.0
+    score: float = 0.0  # latest detector confidence
 
     def add_appearance(self, image: np.ndarray, box: np.ndarray) -> None:
         h = face_histogram(image, box)
@@ -81,6 +82,7 @@ class Tracker:
                 if iou[r, c] >= self.min_iou or dc[r, c] < 0.7:
                     tr = live[c]
                     tr.box = dets.xyxy[r].copy()
+                    tr.score = float(dets.score[r])
                     tr.last_seen_s = t
                     tr.misses = 0
                     matched.add(r)
@@ -92,7 +94,7 @@ class Tracker:
                 continue
             if len(self.live(t)) >= self.max_persons:
                 break
-            tr = Track(self._next, dets.xyxy[r].copy(), t, first_s=t)
+            tr = Track(self._next, dets.xyxy[r].copy(), t, first_s=t, score=float(dets.score[r]))
             tr.add_appearance(image, tr.box)
             self.tracks[self._next] = tr
             self._next += 1
