@@ -56,6 +56,9 @@ class VisionConfig:
 
     detect_every: run the full-range face detector every N analysed frames (and at
         once when a person is lost); between detections FaceMesh follows each face.
+    scan_every_s: every this many seconds the detector also searches overlapping
+        tiles of ``tile_px``, which finds faces down to ~6% of a tile's width (40 px
+        in a 640 px tile); on the whole 1280 px frame it needs ~80 px.
     min_detection_score: detector confidence needed to start a person.
     min_face_px: ignore faces narrower than this (px in the analysed frame).
     max_persons: at most this many persons at once (classrooms: up to 6).
@@ -69,6 +72,8 @@ class VisionConfig:
     """
 
     detect_every: int = 3
+    scan_every_s: float = 1.0
+    tile_px: int = 640
     min_detection_score: float = 0.5
     min_face_px: float = 16.0
     max_persons: int = 6
@@ -81,6 +86,8 @@ class VisionConfig:
 
     def validate(self) -> None:
         _check(self.detect_every >= 1, "vision.detect_every", self.detect_every, "at least 1")
+        _check(self.scan_every_s > 0, "vision.scan_every_s", self.scan_every_s, "positive")
+        _check(self.tile_px >= 192, "vision.tile_px", self.tile_px, "at least 192")
         _check(0 < self.min_detection_score < 1, "vision.min_detection_score", self.min_detection_score, "in (0, 1)")
         _check(1 <= self.max_persons <= 12, "vision.max_persons", self.max_persons, "between 1 and 12")
         _check(64 <= self.crop_size <= 512, "vision.crop_size", self.crop_size, "between 64 and 512")

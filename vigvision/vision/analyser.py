@@ -1,8 +1,9 @@
 """The per-frame vision pass: faces found, followed and measured, frame by frame.
 
 Runs inside the pipeline's single decode pass (one call per analysed frame).
-The full-range detector runs every ``detect_every`` analysed frames, and at
-once when a person's landmarks are lost; in between, each person's FaceMesh
+The full-range detector runs on the whole frame every ``detect_every``
+analysed frames and at once when a person's landmarks are lost, and on
+overlapping tiles every ``scan_every_s`` seconds (small faces); in between, each person's FaceMesh
 follows its own face on an upscaled crop. Each person-frame yields one row of
 raw signals; turning those into persons, gaze targets and episodes happens
 after the pass (:mod:`vigvision.vision.persons`).
@@ -62,6 +63,7 @@ class FaceAnalyser:
         self.rows: list[tuple] = []
         self.K: np.ndarray | None = None
         self.frame_size = (0, 0)
+        self._next_scan_s = -np.inf
 
     def __call__(self, frame: Frame) -> None:
         image, t = frame.image, frame.time_s
@@ -70,10 +72,15 @@ class FaceAnalyser:
             self.frame_size = (w, h)
             self.K = G.camera_matrix(w, h, self.cfg.hfov_deg)
         live = self.tracker.live(t)
-        need_detection = (frame.index % self.cfg.detect_every == 0 or not live
+        scan = t >= self._next_scan_s  # periodic tiled search for small or new faces
+        need_detection = (scan or frame.index % self.cfg.detect_every == 0 or not live
                           or any(tr.misses for tr in live))
         if need_detection:
-            dets = self.detector(image)
+            if scan:
+                dets = self.detector.tiled(image, tile=self.cfg.tile_px)
+                self._next_scan_s = t + self.cfg.scan_every_s
+            else:
+                dets = self.detector(image)
             dets = dets[dets.widths >= self.cfg.min_face_px] if len(dets) else Detections.empty()
             tracks = self.tracker.update(t, dets, image)
         else:

@@ -20,6 +20,7 @@ from .analyser import RawVision
 from .tracking import Track, merge_tracklets
 
 AWAY, CAMERA = "away", "camera"
+_COST_CAP = 4.0
 
 
 @dataclass
@@ -148,9 +149,10 @@ def _cells(starts: np.ndarray, ends: np.ndarray, mask: np.ndarray) -> Intervals:
 def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
     """Gaze target index per frame and person: 0..P-1 a person, P camera, P+1 away, -1 unseen.
 
-    Cost of each target per frame: (angle / tolerance)^2, with "away" at a
-    constant 1 (beyond tolerance of every target); a Viterbi pass with a cost
-    for every change picks the cheapest sequence: hysteresis against noise.
+    Cost of each target per frame: (angle / tolerance)^2, capped at 4 so one wild
+    frame cannot outweigh a run of good ones, with "away" at a constant 1
+    (beyond the tolerance of every target); a Viterbi pass with a cost for every
+    change picks the cheapest sequence: hysteresis against noise.
     """
     F, P = pos.shape[:2]
     K = P + 2
@@ -161,8 +163,8 @@ def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
             if q == p:
                 continue
             d = pos[:, q] - pos[:, p]
-            cost[:, p, q] = (_angle(g, d) / gaze.person_deg) ** 2
-        cost[:, p, P] = (_angle(g, -pos[:, p]) / gaze.camera_deg) ** 2
+            cost[:, p, q] = np.minimum((_angle(g, d) / gaze.person_deg) ** 2, _COST_CAP)
+        cost[:, p, P] = np.minimum((_angle(g, -pos[:, p]) / gaze.camera_deg) ** 2, _COST_CAP)
         cost[:, p, P + 1] = 1.0
     cost = np.where(np.isnan(cost), np.inf, cost)
     seen = np.isfinite(gdir).all(-1) & np.isfinite(pos).all(-1)
