@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.speed
 
 clean:
 	rm -rf $(VENV) $(SAMPLE) sample.truth.json sample.vigvision test-artifacts .pytest_cache
