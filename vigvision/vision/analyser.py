@@ -73,30 +73,38 @@ class FaceAnalyser:
             self.K = G.camera_matrix(w, h, self.cfg.hfov_deg)
         live = self.tracker.live(t)
         scan = t >= self._next_scan_s  # periodic tiled search for small or new faces
-        need_detection = (scan or frame.index % self.cfg.detect_every == 0 or not live
-                          or any(tr.misses for tr in live))
-        if need_detection:
+        detect = scan or frame.index % self.cfg.detect_every == 0 or not live or any(tr.misses for tr in live)
+        done: set[int] = set()
+        if not detect:
+            # Follow each person with their own FaceMesh; a lost face calls the detector at once.
+            for tr in live:
+                if tr.misses == 0 and self._landmark(frame, tr, image):
+                    done.add(tr.tid)
+            detect = len(done) < len(live)
+        if detect:
             if scan:
                 dets = self.detector.tiled(image, tile=self.cfg.tile_px)
                 self._next_scan_s = t + self.cfg.scan_every_s
             else:
                 dets = self.detector(image)
             dets = dets[dets.widths >= self.cfg.min_face_px] if len(dets) else Detections.empty()
-            tracks = self.tracker.update(t, dets, image)
-        else:
-            tracks = [tr for tr in live if tr.misses == 0]
-        for tr in tracks:
-            lm = self.landmarkers.get(tr.tid)
-            if lm is None:
-                lm = self.landmarkers[tr.tid] = PersonLandmarker(crop_size=self.cfg.crop_size)
-            pts = lm(image, tr.box)
-            if pts is None:
-                tr.misses += 1
-                continue
-            self._record(frame, tr, pts, image)
+            for tr in self.tracker.update(t, dets, image):
+                if tr.tid not in done:
+                    self._landmark(frame, tr, image)
         self.tracker.drop_duplicates(t)
         for tid in [tid for tid in self.landmarkers if tid not in {tr.tid for tr in self.tracker.live(t)}]:
             self.landmarkers.pop(tid).close()  # a lost person's FaceMesh: free it
+
+    def _landmark(self, frame: Frame, tr, image: np.ndarray) -> bool:
+        lm = self.landmarkers.get(tr.tid)
+        if lm is None:
+            lm = self.landmarkers[tr.tid] = PersonLandmarker(crop_size=self.cfg.crop_size)
+        pts = lm(image, tr.box)
+        if pts is None:
+            tr.misses += 1
+            return False
+        self._record(frame, tr, pts, image)
+        return True
 
     def _record(self, frame: Frame, tr, pts: np.ndarray, image: np.ndarray) -> None:
         box = landmark_box(pts)

@@ -84,7 +84,6 @@ class Tracker:
                     tr.box = dets.xyxy[r].copy()
                     tr.score = float(dets.score[r])
                     tr.last_seen_s = t
-                    tr.misses = 0
                     matched.add(r)
         for r in range(len(dets)):
             if r in matched:
@@ -99,7 +98,8 @@ class Tracker:
             self.tracks[self._next] = tr
             self._next += 1
             live.append(tr)
-        return [tr for tr in self.live(t) if tr.misses == 0 or tr.last_seen_s == t]
+        # every live track gets a landmark attempt: a matched one at its new box, others at their last
+        return self.live(t)
 
     def drop_duplicates(self, t: float) -> None:
         """Two live tracks on one face (they converged): keep the older one."""
