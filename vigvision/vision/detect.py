@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ._quiet import quiet_stderr
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,12 @@ class FaceDetector:
     """
 
     def __init__(self, *, min_score: float = 0.5):
-        import mediapipe as mp
+        with quiet_stderr():
+            import mediapipe as mp
 
-        self._fd = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_score)
+            self._fd = mp.solutions.face_detection.FaceDetection(model_selection=1,
+                                                                 min_detection_confidence=min_score)
+            self._fd.process(np.zeros((64, 64, 3), np.uint8))  # first call prints the delegate notices
 
     def __call__(self, image: np.ndarray) -> Detections:
         h, w = image.shape[:2]

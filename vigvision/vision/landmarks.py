@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ._quiet import quiet_stderr
+
 # FaceMesh indices used downstream (the person's own right/left).
 RIGHT_EYE_OUTER, RIGHT_EYE_INNER, RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM = 33, 133, 159, 145
 LEFT_EYE_OUTER, LEFT_EYE_INNER, LEFT_EYE_TOP, LEFT_EYE_BOTTOM = 263, 362, 386, 374
@@ -29,13 +31,15 @@ class PersonLandmarker:
     """
 
     def __init__(self, *, crop_size: int = 256, margin: float = 1.7, min_confidence: float = 0.5):
-        import mediapipe as mp
-
         self.crop_size = crop_size
         self.margin = margin
-        self._fm = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=False, max_num_faces=1, refine_landmarks=True,
-            min_detection_confidence=min_confidence, min_tracking_confidence=min_confidence)
+        with quiet_stderr():
+            import mediapipe as mp
+
+            self._fm = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=False, max_num_faces=1, refine_landmarks=True,
+                min_detection_confidence=min_confidence, min_tracking_confidence=min_confidence)
+            self._fm.process(np.zeros((crop_size, crop_size, 3), np.uint8))  # the graph's first-run notices
 
     def __call__(self, image: np.ndarray, box_xyxy: np.ndarray) -> np.ndarray | None:
         x1, y1, x2, y2 = (float(v) for v in box_xyxy)
@@ -47,7 +51,8 @@ class PersonLandmarker:
                       [0, scale, self.crop_size / 2 - scale * cy]], np.float32)
         crop = cv2.warpAffine(image, m, (self.crop_size, self.crop_size), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT)
-        result = self._fm.process(crop)
+        with quiet_stderr():  # the graph logs a projection notice on the first face it sees
+            result = self._fm.process(crop)
         if not result.multi_face_landmarks:
             return None
         lm = result.multi_face_landmarks[0].landmark
