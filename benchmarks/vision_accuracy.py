@@ -9,6 +9,7 @@ where the truth is per video frame). Reports, per clip:
   lookit/test_vid_1000.mp4        infant looking away vs not, against two human coders, beside
                                   the coders' agreement with each other
   pexels/video04.mp4              gaze targets vs our labels (benchmarks/labels/video04_gaze.csv)
+  lookit-laughter (6 clips)       partner gaze, targets, mutual gaze vs our labels every 0.5 s
   lookit-laughter/*               role suggestion vs the side metadata (two families, used for
                                   tuning the role cues); the third family (3dC3SQ, held out, no side
                                   labels) is reported separately
@@ -191,6 +192,56 @@ def _confusion(truth, pred) -> dict:
     return out
 
 
+def lookit_gaze(root: Path, work: Path) -> dict:
+    """Six lookit-laughter clips labelled every 0.5 s (benchmarks/labels/lookit_laughter_gaze/)."""
+    clips, truth_all, pred_all = [], [], []
+    for label_file in sorted((LABELS / "lookit_laughter_gaze").glob("*.csv")):
+        labels = list(csv.DictReader(open(label_file)))
+        result = analyse(root / "lookit-laughter" / (label_file.stem + ".mp4"), work)
+        sig = result.signals()
+        main = sorted(result.persons, key=lambda p: -p["seen_s"])[:2]
+        sides = {}
+        if len(main) == 2:
+            left, right = sorted(main, key=lambda p: p["median_x_px"])
+            sides = {"left": (left["id"], right["id"]), "right": (right["id"], left["id"])}
+        truth, pred, found = [], [], []
+        for row in labels:
+            t = float(row["time_s"])
+            for side in ("left", "right"):
+                truth.append(row[side])
+                if side not in sides:
+                    pred.append("unseen")
+                    found.append(False)
+                    continue
+                me, other = sides[side]
+                rows = sig[(sig.person == me) & ((sig.time_s - t).abs() <= 0.1)]
+                found.append(len(rows) > 0)
+                if not len(rows):
+                    pred.append("unseen")
+                    continue
+                target = rows.iloc[(rows.time_s - t).abs().argmin()].gaze_target
+                pred.append("partner" if target == other else target if target in ("camera", "away") else "away")
+        ref = Intervals([(float(r["time_s"]) - 0.25, float(r["time_s"]) + 0.25) for r in labels
+                         if r["left"] == "partner" and r["right"] == "partner"])
+        mutual = Intervals([(e["start"], e["end"]) for e in result.mutual_gaze])
+        partner = lambda xs: ["partner" if x == "partner" else "not" for x in xs]  # noqa: E731
+        clips.append({"clip": label_file.stem, "labels": len(truth),
+                      "detection_recall": round(float(np.mean(found)), 3),
+                      "target_accuracy": round(percent_agreement(truth, pred), 3),
+                      "partner_gaze_kappa": round(cohen_kappa(partner(truth), partner(pred)), 3),
+                      "mutual_gaze_event_f1_0.5s": event_f1(ref, mutual, tolerance=0.5),
+                      "mutual_gaze_s": {"labels": round(ref.total, 2), "vigvision": round(mutual.total, 2)}})
+        truth_all += truth
+        pred_all += pred
+    partner = lambda xs: ["partner" if x == "partner" else "not" for x in xs]  # noqa: E731
+    return {"clips": clips, "labels": len(truth_all),
+            "target_accuracy": round(percent_agreement(truth_all, pred_all), 3),
+            "target_kappa": round(cohen_kappa(truth_all, pred_all), 3),
+            "partner_gaze_accuracy": round(percent_agreement(partner(truth_all), partner(pred_all)), 3),
+            "partner_gaze_kappa": round(cohen_kappa(partner(truth_all), partner(pred_all)), 3),
+            "confusion": _confusion(truth_all, pred_all)}
+
+
 def lookit_roles(root: Path, work: Path) -> dict:
     meta = {r["VideoID"]: r for r in csv.DictReader(open(root / "lookit-laughter/metadata_2UWdXP_6c6MZQ.csv"))}
     tuned, held_out = [], []
@@ -237,6 +288,7 @@ def main() -> int:
                   "date": time.strftime("%Y-%m-%d %H:%M:%S"), "config": Config().to_dict()["vision"],
                   "face_counts": face_counts(root, work), "head_boxes": head_boxes(root, work),
                   "infant_looking": infant_looking(root, work), "video04": video04_gaze(root, work),
+                  "lookit_laughter_gaze": lookit_gaze(root, work),
                   "lookit_laughter_roles": lookit_roles(root, work)}
     report["seconds"] = round(time.time() - t0, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -247,8 +299,8 @@ def main() -> int:
 
 
 def markdown(r: dict) -> str:
-    fc, hb, il, v4, lr = (r["face_counts"], r["head_boxes"], r["infant_looking"], r["video04"],
-                          r["lookit_laughter_roles"])
+    fc, hb, il, v4, lr, lg = (r["face_counts"], r["head_boxes"], r["infant_looking"], r["video04"],
+                              r["lookit_laughter_roles"], r["lookit_laughter_gaze"])
     lines = [f"# Vision accuracy ({r['date']}, vigvision {r['vigvision']})", "",
              "Default settings. Evidence on a handful of real clips, not proof; see each line's caveat.", "",
              "| clip | measure | value | target |", "|---|---|---|---|",
@@ -267,12 +319,20 @@ def markdown(r: dict) -> str:
         f"| | partner-gaze accuracy / kappa | {v4['partner_gaze_accuracy']} / {v4['partner_gaze_kappa']} | kappa >= 0.6 |",
         f"| | mutual gaze event F1 (+-0.5 s) | {v4['mutual_gaze_event_f1_0.5s']['f1']:.2f} "
         f"(ref {v4['mutual_gaze_event_f1_0.5s']['reference']}, pred {v4['mutual_gaze_event_f1_0.5s']['predicted']}) | |",
+        f"| lookit-laughter, 6 clips labelled every 0.5 s | partner-gaze accuracy / kappa ({lg['labels']} labels) | "
+        f"{lg['partner_gaze_accuracy']} / {lg['partner_gaze_kappa']} | |",
+        f"| | target accuracy / kappa (partner, camera, away) | {lg['target_accuracy']} / {lg['target_kappa']} | |",
+        f"| | mutual gaze event F1 (+-0.5 s), per clip | "
+        + ", ".join(f"{c['mutual_gaze_event_f1_0.5s']['f1']:.2f}" for c in lg["clips"]) + " | |",
+        f"| | person found at the labelled times, per clip | "
+        + ", ".join(f"{c['detection_recall']:.2f}" for c in lg["clips"]) + " | >= 0.95 |",
         f"| lookit-laughter (2 families, tuning) | clips with every role right | {lr['clips_all_roles_correct']}/{lr['clips']}"
         f" (two-person clips {lr['two_person_clips_all_correct']}/{lr['clips_with_two_persons']}) | >= 95% |",
         f"| | persons right / unknown / total | {lr['persons_correct']} / {lr['persons_unknown']} / {lr['persons']} | |",
         f"| lookit-laughter 3dC3SQ (held out) | clips / persons found | {lr['held_out_3dC3SQ']['clips']} / "
         f"{sum(len(c['persons']) for c in lr['held_out_3dC3SQ']['per_clip'])} | no side labels |",
         "", f"video04 confusion (label -> predicted): `{json.dumps(v4['confusion'])}`", "",
+        f"lookit-laughter confusion (label -> predicted): `{json.dumps(lg['confusion'])}`", "",
         f"Infant 'looking' = gaze within {il['screen_deg']} degrees of the webcam (set before measuring); "
         f"look fraction coder1/coder2/vigvision: {il['look_fraction']}.", ""]
     return "\n".join(lines)
