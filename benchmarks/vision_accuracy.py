@@ -231,10 +231,23 @@ def lookit_gaze(root: Path, work: Path) -> dict:
                       "partner_gaze_kappa": round(cohen_kappa(partner(truth), partner(pred)), 3),
                       "mutual_gaze_event_f1_0.5s": event_f1(ref, mutual, tolerance=0.5),
                       "mutual_gaze_s": {"labels": round(ref.total, 2), "vigvision": round(mutual.total, 2)}})
+        clips[-1]["_pairs"] = (truth, pred)
         truth_all += truth
         pred_all += pred
     partner = lambda xs: ["partner" if x == "partner" else "not" for x in xs]  # noqa: E731
-    return {"clips": clips, "labels": len(truth_all),
+    by_family = {}
+    for family, role in (("6c6MZQ", "development: the image-plane gaze test and eye weighting were added "
+                                    "after looking at these clips"),
+                         ("2UWdXP", "held out from that development")):
+        t = [x for c in clips if c["clip"].startswith(family) for x in c["_pairs"][0]]
+        p_ = [x for c in clips if c["clip"].startswith(family) for x in c["_pairs"][1]]
+        by_family[family] = {"use": role, "labels": len(t),
+                             "partner_gaze_accuracy": round(percent_agreement(partner(t), partner(p_)), 3),
+                             "partner_gaze_kappa": round(cohen_kappa(partner(t), partner(p_)), 3),
+                             "target_kappa": round(cohen_kappa(t, p_), 3)}
+    for c in clips:
+        del c["_pairs"]
+    return {"clips": clips, "labels": len(truth_all), "by_family": by_family,
             "target_accuracy": round(percent_agreement(truth_all, pred_all), 3),
             "target_kappa": round(cohen_kappa(truth_all, pred_all), 3),
             "partner_gaze_accuracy": round(percent_agreement(partner(truth_all), partner(pred_all)), 3),
@@ -322,6 +335,9 @@ def markdown(r: dict) -> str:
         f"| lookit-laughter, 6 clips labelled every 0.5 s | partner-gaze accuracy / kappa ({lg['labels']} labels) | "
         f"{lg['partner_gaze_accuracy']} / {lg['partner_gaze_kappa']} | |",
         f"| | target accuracy / kappa (partner, camera, away) | {lg['target_accuracy']} / {lg['target_kappa']} | |",
+        *(f"| | {fam} ({v['use']}): partner-gaze accuracy / kappa, target kappa ({v['labels']} labels) | "
+          f"{v['partner_gaze_accuracy']} / {v['partner_gaze_kappa']}, {v['target_kappa']} | |"
+          for fam, v in lg["by_family"].items()),
         f"| | mutual gaze event F1 (+-0.5 s), per clip | "
         + ", ".join(f"{c['mutual_gaze_event_f1_0.5s']['f1']:.2f}" for c in lg["clips"]) + " | |",
         f"| | person found at the labelled times, per clip | "

@@ -127,7 +127,7 @@ def _load_audio(folder: Path) -> Audio | None:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("vision", 3, ("ingest.analysis_fps", "ingest.max_side",
+    Stage("vision", 5, ("ingest.analysis_fps", "ingest.max_side",
                         *(f"vision.{f.name}" for f in fields(VisionConfig))),
           (), _run_vision, VisionPass.load, weight=1.0),
     Stage("audio", 2, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),

@@ -102,9 +102,27 @@ class FaceAnalyser:
         pts = lm(image, tr.box)
         if pts is None:
             tr.misses += 1
+            if tr.detected_s == frame.time_s and tr.keypoints is not None:
+                self._record_profile(frame, tr)  # detected, but no mesh: most often a profile
+                return True
             return False
         self._record(frame, tr, pts, image)
         return True
+
+    def _record_profile(self, frame: Frame, tr) -> None:
+        """A face the detector found but FaceMesh could not fit (profiles, mostly): head yaw
+        from the detector's keypoints, pitch taken as level, no eyes, mouth or proportions."""
+        box = tr.box
+        tr.last_seen_s = frame.time_s
+        tr.frames += 1
+        cx, cy = float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
+        fw = float(box[2] - box[0])
+        tr.widths.append(fw)
+        tr.centers.append((cx, cy))
+        yaw = G.yaw_from_keypoints(tr.keypoints)
+        nan = float("nan")
+        self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), tr.score, yaw, 0.0, nan, 0.3,
+                          nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy))
 
     def _record(self, frame: Frame, tr, pts: np.ndarray, image: np.ndarray) -> None:
         box = landmark_box(pts)

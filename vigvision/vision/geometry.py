@@ -118,6 +118,26 @@ def eye_in_head(pts: np.ndarray) -> tuple[float, float]:
     return float(np.dot(yaw, w)), float(np.dot(pitch, w))
 
 
+def yaw_from_keypoints(kp: np.ndarray) -> float:
+    """Rough head yaw in degrees from the face detector's six keypoints (right eye, left eye,
+    nose tip, mouth, right ear, left ear): the nose's offset from the midpoint of the ears
+    over half the ear span is the tangent of the yaw (head radius ~ half its width)."""
+    ears_mid = (kp[4] + kp[5]) / 2
+    half_span = max(abs(float(kp[5, 0] - kp[4, 0])) / 2, 1e-3)
+    return math.degrees(math.atan2(float(kp[2, 0] - ears_mid[0]), 0.9 * half_span))
+
+
+def combine_gaze(yaw, pitch, eye_yaw, eye_pitch):
+    """Gaze = head pose + eye-in-head, the eyes counting less as the head turns away.
+
+    Iris positions are reliable on a frontal face and not on a profile (the far
+    eye is hidden, the near one foreshortened): the eyes' weight is 1 up to 20
+    degrees of head yaw and falls to 0 at 45. Arrays or scalars, degrees.
+    """
+    w = np.clip(1 - (np.abs(yaw) - 20.0) / 25.0, 0.0, 1.0)
+    return yaw + w * np.nan_to_num(eye_yaw), pitch + w * np.nan_to_num(eye_pitch)
+
+
 def mouth_open(pts: np.ndarray) -> float:
     """Inner lip gap over face height (forehead to chin): ~0 closed, ~0.1 wide open."""
     face_h = float(np.linalg.norm(pts[L.FOREHEAD, :2] - pts[L.CHIN, :2])) or 1.0

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,9 +85,7 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     K = G.camera_matrix(raw.frame_size[0], raw.frame_size[1], vision.hfov_deg)
     centre = np.stack([grid("cx"), grid("cy")], -1)
     pos = G.backproject(centre, grid("face_width"), face_m[None, :], K)              # (F, P, 3)
-    eye_yaw, eye_pitch = grid("eye_yaw"), grid("eye_pitch")
-    gyaw = grid("yaw") + np.nan_to_num(eye_yaw)
-    gpitch = grid("pitch") + np.nan_to_num(eye_pitch)
+    gyaw, gpitch = G.combine_gaze(grid("yaw"), grid("pitch"), grid("eye_yaw"), grid("eye_pitch"))
     gdir = G.direction(gyaw, gpitch)                                                  # (F, P, 3)
     targets = _targets(pos, gdir, gaze)                                              # (F, P) int
     names = ids + [CAMERA, AWAY]
@@ -106,8 +105,8 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
         "pitch_deg": pa.array(cols["pitch"], pa.float32()),
         "roll_deg": pa.array(cols["roll"], pa.float32()),
         "pose_score": pa.array(cols["pose_score"], pa.float32()),
-        "gaze_yaw_deg": pa.array(cols["yaw"] + np.nan_to_num(cols["eye_yaw"]), pa.float32()),
-        "gaze_pitch_deg": pa.array(cols["pitch"] + np.nan_to_num(cols["eye_pitch"]), pa.float32()),
+        "gaze_yaw_deg": pa.array(gyaw[fi, pi], pa.float32()),
+        "gaze_pitch_deg": pa.array(gpitch[fi, pi], pa.float32()),
         "gaze_target": pa.array([names[t] if t >= 0 else "unknown" for t in target_col], pa.string()),
         "mouth_open": pa.array(cols["mouth_open"], pa.float32()),
         "smile": pa.array(cols["smile"], pa.float32()),
@@ -149,7 +148,9 @@ def _cells(starts: np.ndarray, ends: np.ndarray, mask: np.ndarray) -> Intervals:
 def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
     """Gaze target index per frame and person: 0..P-1 a person, P camera, P+1 away, -1 unseen.
 
-    Cost of each target per frame: (angle / tolerance)^2, capped at 4 so one wild
+    The angle to a person is the smaller of the 3D angle and, when the gaze points
+    clearly sideways, the angle in the image plane (no depth needed). Cost of each
+    target per frame: (angle / tolerance)^2, capped at 4 so one wild
     frame cannot outweigh a run of good ones, with "away" at a constant 1
     (beyond the tolerance of every target); a Viterbi pass with a cost for every
     change picks the cheapest sequence: hysteresis against noise.
@@ -159,11 +160,18 @@ def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
     cost = np.full((F, P, K), np.inf)
     for p in range(P):
         g = gdir[:, p]
+        # The gaze seen in the image plane: reliable when it points clearly sideways or
+        # up/down, and it needs no depth, which face size gives only to +-30%.
+        g2 = g[:, :2]
+        lateral = np.linalg.norm(g2, axis=-1) >= math.sin(math.radians(20))
         for q in range(P):
             if q == p:
                 continue
             d = pos[:, q] - pos[:, p]
-            cost[:, p, q] = np.minimum((_angle(g, d) / gaze.person_deg) ** 2, _COST_CAP)
+            angle = _angle(g, d)
+            d2 = pos[:, q, :2] / pos[:, q, 2:3] - pos[:, p, :2] / pos[:, p, 2:3]  # image-plane direction
+            angle = np.where(lateral, np.fmin(angle, _angle(g2, d2)), angle)
+            cost[:, p, q] = np.minimum((angle / gaze.person_deg) ** 2, _COST_CAP)
         cost[:, p, P] = np.minimum((_angle(g, -pos[:, p]) / gaze.camera_deg) ** 2, _COST_CAP)
         cost[:, p, P + 1] = 1.0
     cost = np.where(np.isnan(cost), np.inf, cost)
@@ -261,7 +269,14 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
     A dyad (the usual VIG shot) gets one adult and one child; a person alone in
     the shot stays "unknown" unless the proportions are clear-cut.
     """
-    med = lambda name: np.array([np.nanmedian(cols[name][pidx == k]) for k in range(len(ids))])  # noqa: E731
+    def med(name: str) -> np.ndarray:  # NaN where a person was only seen in profile (no mesh)
+        out = []
+        for k in range(len(ids)):
+            v = cols[name][pidx == k]
+            v = v[np.isfinite(v)]
+            out.append(np.median(v) if v.size else np.nan)
+        return np.array(out)
+
     lower, eye, upper, cx = med("lower_face"), med("eye_size"), med("upper_face"), med("cx")
     height, width = med("face_height3d"), med("face_width")
     z = (0.87 - lower) / 0.06  # absolute: > 0 leans child
@@ -271,6 +286,7 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
             o = np.delete(np.arange(len(ids)), k)
             rel[k] = -np.log(height[k] / np.median(height[o])) / 0.12 - (lower[k] - np.median(lower[o])) / 0.06
         z = rel + 0.5 * z
+    z = np.nan_to_num(z)  # no usable cue: undecided
     p_child = 1 / (1 + np.exp(-z))
     roles = ["child" if p >= 0.5 else "adult" for p in p_child]
     if len(ids) == 2 and roles[0] == roles[1]:

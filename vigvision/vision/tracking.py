@@ -33,6 +33,8 @@ class Track:
     centers: list[tuple[float, float]] = field(default_factory=list)
     first_s: float = 0.0
     score: float = 0.0  # latest detector confidence
+    keypoints: np.ndarray | None = None  # (6, 2) px of the latest detection
+    detected_s: float = -1.0  # when it was last matched to a detection
 
     def add_appearance(self, image: np.ndarray, box: np.ndarray) -> None:
         h = face_histogram(image, box)
@@ -83,6 +85,7 @@ class Tracker:
                     tr = live[c]
                     tr.box = dets.xyxy[r].copy()
                     tr.score = float(dets.score[r])
+                    tr.keypoints, tr.detected_s = dets.keypoints[r].copy(), t
                     tr.last_seen_s = t
                     matched.add(r)
         for r in range(len(dets)):
@@ -93,7 +96,8 @@ class Tracker:
                 continue
             if len(self.live(t)) >= self.max_persons:
                 break
-            tr = Track(self._next, dets.xyxy[r].copy(), t, first_s=t, score=float(dets.score[r]))
+            tr = Track(self._next, dets.xyxy[r].copy(), t, first_s=t, score=float(dets.score[r]),
+                       keypoints=dets.keypoints[r].copy(), detected_s=t)
             tr.add_appearance(image, tr.box)
             self.tracks[self._next] = tr
             self._next += 1
