@@ -194,7 +194,7 @@ def _confusion(truth, pred) -> dict:
 
 def lookit_gaze(root: Path, work: Path) -> dict:
     """Six lookit-laughter clips labelled every 0.5 s (benchmarks/labels/lookit_laughter_gaze/)."""
-    clips, truth_all, pred_all = [], [], []
+    clips, truth_all, pred_all, mutual_slices = [], [], [], []
     for label_file in sorted((LABELS / "lookit_laughter_gaze").glob("*.csv")):
         labels = list(csv.DictReader(open(label_file)))
         result = analyse(root / "lookit-laughter" / (label_file.stem + ".mp4"), work)
@@ -225,7 +225,12 @@ def lookit_gaze(root: Path, work: Path) -> dict:
                          if r["left"] == "partner" and r["right"] == "partner"])
         mutual = Intervals([(e["start"], e["end"]) for e in result.mutual_gaze])
         partner = lambda xs: ["partner" if x == "partner" else "not" for x in xs]  # noqa: E731
+        times = np.array([float(r["time_s"]) for r in labels])
+        mutual_truth = [r["left"] == "partner" and r["right"] == "partner" for r in labels]
+        mutual_pred = mutual.to_mask(times).tolist()
+        mutual_slices.append((mutual_truth, mutual_pred))
         clips.append({"clip": label_file.stem, "labels": len(truth),
+                      "mutual_gaze_slices_agreement": round(percent_agreement(mutual_truth, mutual_pred), 3),
                       "detection_recall": round(float(np.mean(found)), 3),
                       "target_accuracy": round(percent_agreement(truth, pred), 3),
                       "partner_gaze_kappa": round(cohen_kappa(partner(truth), partner(pred)), 3),
@@ -247,7 +252,13 @@ def lookit_gaze(root: Path, work: Path) -> dict:
                              "target_kappa": round(cohen_kappa(t, p_), 3)}
     for c in clips:
         del c["_pairs"]
+    mt = [x for a, _ in mutual_slices for x in a]
+    mp = [x for _, b in mutual_slices for x in b]
     return {"clips": clips, "labels": len(truth_all), "by_family": by_family,
+            "mutual_gaze_slices": {"n": len(mt), "agreement": round(percent_agreement(mt, mp), 3),
+                                   "kappa": round(cohen_kappa(mt, mp), 3),
+                                   "labelled_fraction": round(float(np.mean(mt)), 3),
+                                   "predicted_fraction": round(float(np.mean(mp)), 3)},
             "target_accuracy": round(percent_agreement(truth_all, pred_all), 3),
             "target_kappa": round(cohen_kappa(truth_all, pred_all), 3),
             "partner_gaze_accuracy": round(percent_agreement(partner(truth_all), partner(pred_all)), 3),
@@ -338,6 +349,9 @@ def markdown(r: dict) -> str:
         *(f"| | {fam} ({v['use']}): partner-gaze accuracy / kappa, target kappa ({v['labels']} labels) | "
           f"{v['partner_gaze_accuracy']} / {v['partner_gaze_kappa']}, {v['target_kappa']} | |"
           for fam, v in lg["by_family"].items()),
+        f"| | mutual gaze at the labelled times: agreement / kappa ({lg['mutual_gaze_slices']['n']} times; "
+        f"labelled {lg['mutual_gaze_slices']['labelled_fraction']}, predicted {lg['mutual_gaze_slices']['predicted_fraction']})"
+        f" | {lg['mutual_gaze_slices']['agreement']} / {lg['mutual_gaze_slices']['kappa']} | |",
         f"| | mutual gaze event F1 (+-0.5 s), per clip | "
         + ", ".join(f"{c['mutual_gaze_event_f1_0.5s']['f1']:.2f}" for c in lg["clips"]) + " | |",
         f"| | person found at the labelled times, per clip | "

@@ -156,3 +156,21 @@ def test_roles_override_is_kept(tmp_path):
     swapped = vigvision.analyze(path, tmp_path / "b", roles={"P1": "child", "P2": "adult"})
     assert [(p["role"], p["role_source"]) for p in swapped.persons] == [("child", "user"), ("adult", "user")]
     assert swapped.data["overrides"]["roles"] == {"P1": "child", "P2": "adult"}
+
+
+def test_roles_with_a_profile_only_person_are_json_safe():
+    # Person 1 was only ever seen in profile (no mesh): no proportions, an undecided cue,
+    # and nothing that JSON cannot hold.
+    import json
+
+    from vigvision.vision.persons import suggest_roles
+
+    pidx = np.array([0, 0, 1, 1])
+    nan = float("nan")
+    cols = {"lower_face": np.array([0.8, 0.82, nan, nan]), "eye_size": np.array([0.19, 0.19, nan, nan]),
+            "upper_face": np.array([0.45, 0.45, nan, nan]), "face_height3d": np.array([90.0, 92.0, nan, nan]),
+            "face_width": np.array([60.0, 61.0, 80.0, 82.0]), "cx": np.array([100.0, 101.0, 500.0, 505.0])}
+    persons = suggest_roles(["P1", "P2"], pidx, cols, {})
+    json.dumps(persons, allow_nan=False)
+    assert persons[1]["proportions"]["lower_face"] is None
+    assert sorted(p["role"] for p in persons) == ["adult", "child"]

@@ -227,8 +227,8 @@ def _proximity(pos, centre, widths, starts, ends, ids, gaze) -> dict:
             close = _cells(starts, ends, both & (d_m < gaze.close_m))
             pairs.append({
                 "persons": [ids[a], ids[b]],
-                "median_distance_m": round(float(np.nanmedian(d_m)), 3),
-                "median_distance_faces": round(float(np.nanmedian(d_faces)), 3),
+                "median_distance_m": _num(np.nanmedian(d_m), 3),
+                "median_distance_faces": _num(np.nanmedian(d_faces), 3) if np.isfinite(d_faces).any() else None,
                 "close_s": round(close.total, 3),
                 "both_seen_s": round(float((ends - starts)[both].sum()), 3),
                 "approaches": _approaches(d_m, starts, ends),
@@ -299,12 +299,17 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
                      else p_child[k] if roles[k] == "child" else 1 - p_child[k])
         entry = {"id": pid, "role": roles[k], "role_confidence": round(max(conf, 0.5), 3),
                  "role_source": "suggested",
-                 "proportions": {"lower_face": round(float(lower[k]), 3), "eye_size": round(float(eye[k]), 3),
-                                 "upper_face": round(float(upper[k]), 3)},
-                 "median_x_px": round(float(cx[k]), 1),
-                 "median_face_width_px": round(float(width[k]), 1),
-                 "median_face_height_px": round(float(height[k]), 1)}
+                 "proportions": {"lower_face": _num(lower[k], 3), "eye_size": _num(eye[k], 3),
+                                 "upper_face": _num(upper[k], 3)},
+                 "median_x_px": _num(cx[k], 1),
+                 "median_face_width_px": _num(width[k], 1),
+                 "median_face_height_px": _num(height[k], 1)}
         if pid in override:
             entry.update(role=override[pid], role_source="user", role_confidence=1.0)
         out.append(entry)
     return out
+
+
+def _num(x: float, digits: int) -> float | None:
+    """A JSON-safe rounded number: None where it could not be measured (JSON has no NaN)."""
+    return round(float(x), digits) if np.isfinite(x) else None
