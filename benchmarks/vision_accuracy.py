@@ -31,6 +31,7 @@ import vigvision
 from vigvision.agreement import cohen_kappa, event_f1, percent_agreement
 from vigvision.config import Config
 from vigvision.time import Intervals
+from vigvision.vision.detect import box_iou
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LABELS = Path(__file__).resolve().parent / "labels"
@@ -85,21 +86,13 @@ def head_boxes(root: Path, work: Path) -> dict:
                 found += 1
                 ids.append(r.person)
                 fb = np.array([r.face_x, r.face_y, r.face_x + r.face_w, r.face_y + r.face_h])
-                ious.append(_iou(fb, box))
+                ious.append(float(box_iou(fb, box)[0, 0]))
         switches = int(sum(a != b for a, b in zip(ids, ids[1:])))
         out["persons"][name] = {"frames": len(boxes), "detection_recall": round(found / max(len(boxes), 1), 3),
                                 "mean_iou_face_vs_head_box": round(float(np.mean(ious)), 3) if ious else None,
                                 "ids": sorted(set(ids)), "id_switches": switches}
     out["id_switches"] = sum(p["id_switches"] for p in out["persons"].values())
     return out
-
-
-def _iou(a, b) -> float:
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0, x2 - x1) * max(0, y2 - y1)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def coder_states(path: Path, grid: np.ndarray) -> np.ndarray:

@@ -98,29 +98,25 @@ def nms(d: Detections, iou: float = 0.4) -> Detections:
     return d[np.array(sorted(keep))]
 
 
+def _overlaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, m) intersection areas of boxes ``a`` (n, 4) and ``b`` (m, 4), and each set's areas."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+    return inter, (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+
+
 def _containment(xyxy: np.ndarray) -> np.ndarray:
     """(n, n): share of the smaller box covered by the other (a tile cut a face in part)."""
-    a = xyxy.astype(np.float64)
-    x1 = np.maximum(a[:, None, 0], a[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], a[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], a[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], a[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    inter, area, _ = _overlaps(xyxy, xyxy)
     return inter / np.maximum(np.minimum(area[:, None], area[None, :]), 1e-9)
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU of every box in ``a`` (n, 4) with every box in ``b`` (m, 4): (n, m)."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    inter, area_a, area_b = _overlaps(a, b)
     union = area_a[:, None] + area_b[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
