@@ -53,6 +53,11 @@ def test_real_clip_analyses(footage, rel, tmp_path):
     nearest = np.abs(times[:, None] - ref[None, :]).min(axis=1)
     assert nearest.max() < 0.002
     assert not any("decoding stopped" in w for w in result.warnings)
+    # every clip shows people: persons, their gaze episodes and per-frame signals are filled
+    sig = result.signals()
+    assert result.persons and result.gaze and len(sig) > 0
+    assert set(sig.person) == {p["id"] for p in result.persons}
+    assert sig.time_s.isin(result.frames().time_s).all()
     times = result.frames().time_s.to_numpy()
     assert (times[1:] > times[:-1]).all() and times[-1] <= data["video"]["duration_s"]
 

@@ -50,7 +50,10 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     frames_of = {tr.tid: cols["frame"][cols["track"] == tr.tid] for tr in tracks}
     person_of = merge_tracklets(tracks, frames_of)
     pidx = np.array([person_of.get(int(t), -1) for t in cols["track"]])
-    seen_s = {p: np.unique(cols["frame"][pidx == p]).size / analysis_fps for p in set(person_of.values())}
+    # each analysed frame stands for the time until the next one (a 7 fps source: 0.14 s)
+    cell_end = np.append(frame_times[1:], frame_times[-1] + 1.0 / analysis_fps)
+    cell_s = cell_end - frame_times
+    seen_s = {p: float(cell_s[np.unique(cols["frame"][pidx == p])].sum()) for p in set(person_of.values())}
     kept = sorted((p for p, s in seen_s.items() if s >= vision.min_person_s),
                   key=lambda p: np.median(cols["cx"][pidx == p]))
     renumber = {p: k for k, p in enumerate(kept)}
@@ -75,7 +78,7 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     # 2. roles
     persons = suggest_roles(ids, pidx, cols, roles or {})
     for k, person in enumerate(persons):
-        person["seen_s"] = round(float(np.unique(cols["frame"][pidx == k]).size / analysis_fps), 2)
+        person["seen_s"] = round(float(cell_s[np.unique(cols["frame"][pidx == k])].sum()), 2)
     face_m = np.array([vision.child_face_width_m if p["role"] == "child" else vision.adult_face_width_m
                        for p in persons])
 
@@ -113,7 +116,6 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     }, schema=SIGNALS_SCHEMA)
 
     # 5. episodes
-    cell_end = np.append(frame_times[1:], frame_times[-1] + 1.0 / analysis_fps)
     gaze_eps, looks = [], {}
     for p in range(n_persons):
         for k, name in enumerate(names):
