@@ -136,3 +136,20 @@ def test_killed_analysis_leaves_nothing_half_written_and_resumes(tmp_path):
     assert not list(out.rglob("*.part*")) and not list((out / "cache").glob("vision-*"))
     code, stdout, stderr = run("analyze", clip.path, "-o", out, "-q")
     assert code == 0 and (out / "analysis.json").is_file()
+
+
+def test_interrupt_inside_native_code_still_reads_as_interrupted(capsys, monkeypatch):
+    # A kill that lands while a native module initialises comes back as an ImportError
+    # chained to the KeyboardInterrupt: it must end like any interrupt (exit 130, one line).
+    from vigvision import cli
+
+    def import_hit_by_signal(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    monkeypatch.setattr(cli, "cmd_config", import_hit_by_signal)
+    monkeypatch.setattr(cli.signal, "signal", lambda *a: None)  # leave pytest's own SIGTERM handling alone
+    assert cli.main(["config"]) == 130
+    assert "interrupted" in capsys.readouterr().err

@@ -177,6 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupted() -> int:
+    print("\nvigvision: interrupted; finished stages are cached, run the same command again to resume",
+          file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # `kill` unwinds like Ctrl-C: temporary files are removed
 
@@ -193,11 +209,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vigvision: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nvigvision: interrupted; finished stages are cached, run the same command again to resume",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
+        return _interrupted()
+    except BrokenPipeError:  # e.g. `vigvision config | head`
         return 0
+    except Exception as exc:
+        # An interrupt that lands inside native code (e.g. while mediapipe's module
+        # initialises) surfaces as another error chained to the KeyboardInterrupt.
+        if _caused_by_interrupt(exc):
+            return _interrupted()
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
