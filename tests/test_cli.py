@@ -125,7 +125,7 @@ def test_killed_analysis_leaves_nothing_half_written_and_resumes(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "vigvision.cli", "analyze", str(clip.path), "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = proc.stderr.readline()  # the progress line printed when the decode pass starts
-    assert first.startswith("[vision"), first
+    assert first.startswith("[vision  ] started"), first
     time.sleep(0.2)
     assert proc.poll() is None, "analysis finished before it could be interrupted"
     proc.send_signal(signal.SIGTERM)  # `kill` in the middle of the decode pass

@@ -79,7 +79,9 @@ class TerminalProgress:
             work = f"  {p.done:.1f}/{p.total:.1f} {p.unit}".rstrip()
         line = (f"[{p.stage:<8}] {bar} {100 * p.overall:3.0f}%  elapsed {_fmt_s(p.elapsed_s)}"
                 f"  ETA {_fmt_s(p.eta_s)}{work}")
-        if p.event == "cached":
+        if p.event == "start":
+            line = f"[{p.stage:<8}] started  ({100 * p.overall:.0f}% of the analysis done, elapsed {_fmt_s(p.elapsed_s)})"
+        elif p.event == "cached":
             line = f"[{p.stage:<8}] reused from cache"
         elif p.event == "end":
             line = f"[{p.stage:<8}] done in {p.stage_s:.1f} s{('  ' + p.message) if p.message else ''}"
