@@ -3,6 +3,8 @@ rotation, variable frame rate, audio alignment, missing audio, truncation."""
 import numpy as np
 import pytest
 
+from conftest import missing
+
 from vigvision.errors import MediaError
 from vigvision.io.audio import load_audio
 from vigvision.io.frames import scan_frames
@@ -49,6 +51,10 @@ def test_each_container_and_codec(tmp_path, name, kwargs, codec):
 @pytest.mark.parametrize("rotation", [90, 180, 270])
 def test_rotation_metadata_is_applied(tmp_path, rotation):
     # A phone records sideways and stores the display rotation; frames must come out upright.
+    import av
+
+    if not hasattr(av.video.stream.VideoStream, "set_display_rotation"):
+        missing(f"PyAV {av.__version__} cannot write rotation metadata (needs 18+, CPython 3.11+)")
     truth = make_video(tmp_path / f"rot{rotation}.mp4", duration_s=0.4, rotation=rotation)
     info = probe(truth.path)
     assert info.rotation == rotation

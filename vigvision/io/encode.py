@@ -69,6 +69,8 @@ class VideoWriter:
         if codec == "mpeg4":
             self.stream.bit_rate = 2_000_000
         if rotation:
+            if not hasattr(self.stream, "set_display_rotation"):
+                raise InputError(f"{self.path}: writing rotation metadata needs PyAV 18 or newer (have {av.__version__})")
             self.stream.set_display_rotation(rotation)
         self.time_base = self.stream.codec_context.time_base
         self.audio_stream = None
