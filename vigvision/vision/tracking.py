@@ -31,7 +31,6 @@ class Track:
     hist: np.ndarray | None = None
     widths: list[float] = field(default_factory=list)
     centers: list[tuple[float, float]] = field(default_factory=list)
-    first_s: float = 0.0
     score: float = 0.0  # latest detector confidence
     keypoints: np.ndarray | None = None  # (6, 2) px of the latest detection
     detected_s: float = -1.0  # when it was last matched to a detection
@@ -96,7 +95,7 @@ class Tracker:
                 continue
             if len(self.live(t)) >= self.max_persons:
                 break
-            tr = Track(self._next, dets.xyxy[r].copy(), t, first_s=t, score=float(dets.score[r]),
+            tr = Track(self._next, dets.xyxy[r].copy(), t, score=float(dets.score[r]),
                        keypoints=dets.keypoints[r].copy(), detected_s=t)
             tr.add_appearance(image, tr.box)
             self.tracks[self._next] = tr
