@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import shutil
@@ -35,8 +36,6 @@ WORK = RESULTS / "tmp"
 
 
 def footage_root() -> Path:
-    import os
-
     return Path(os.environ.get("VIGVISION_FOOTAGE", Path(__file__).resolve().parents[2] / "shared" / "footage"))
 
 
@@ -186,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["real_x_realtime_overall"] = round(summary["real_total_video_s"] / summary["real_total_analyze_s"], 1)
         summary["real_median_ratio_analyze_to_decode"] = float(np.median([r["ratio_analyze_to_decode"] for r in real]))
     report = {"benchmark": "ingest", "vigvision": __version__, "python": platform.python_version(),
-              "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "summary": summary, "clips": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "speed.json").write_text(json.dumps(report, indent=1) + "\n")

@@ -165,7 +165,7 @@ def video04_gaze(root: Path, work: Path) -> dict:
             rows = sig[(sig.person == pid) & ((sig.time_s - t).abs() <= 0.06)]
             truth.append(row[pid])
             pred.append(rows.iloc[0].gaze_target if len(rows) else "unknown")
-    partner = lambda xs: ["partner" if x in ("P1", "P2") else "not" for x in xs]  # noqa: E731
+    at_person = lambda xs: _partner(xs, ("P1", "P2"))  # noqa: E731  (video04 labels name the person)
     # mutual gaze from the labels: both label each other at the same time point (none in this clip)
     ref = Intervals([(float(r["time_s"]) - 0.25, float(r["time_s"]) + 0.25) for r in labels
                      if r["P1"] == "P2" and r["P2"] == "P1"])
@@ -174,10 +174,19 @@ def video04_gaze(root: Path, work: Path) -> dict:
             "persons": [(p["id"], p["role"]) for p in result.persons],
             "target_accuracy": round(percent_agreement(truth, pred), 3),
             "target_kappa": round(cohen_kappa(truth, pred), 3),
-            "partner_gaze_accuracy": round(percent_agreement(partner(truth), partner(pred)), 3),
-            "partner_gaze_kappa": round(cohen_kappa(partner(truth), partner(pred)), 3),
+            "partner_gaze_accuracy": round(percent_agreement(at_person(truth), at_person(pred)), 3),
+            "partner_gaze_kappa": round(cohen_kappa(at_person(truth), at_person(pred)), 3),
             "mutual_gaze_event_f1_0.5s": event_f1(ref, pred_mutual, tolerance=0.5),
             "confusion": _confusion(truth, pred)}
+
+
+def partner(labels) -> list[str]:
+    """Labels reduced to looking at the partner or not (lookit-laughter label vocabulary)."""
+    return _partner(labels, ("partner",))
+
+
+def _partner(labels, partner_labels) -> list[str]:
+    return ["partner" if x in partner_labels else "not" for x in labels]
 
 
 def _confusion(truth, pred) -> dict:
@@ -220,7 +229,6 @@ def lookit_gaze(root: Path, work: Path) -> dict:
         ref = Intervals([(float(r["time_s"]) - 0.25, float(r["time_s"]) + 0.25) for r in labels
                          if r["left"] == "partner" and r["right"] == "partner"])
         mutual = Intervals([(e["start"], e["end"]) for e in result.mutual_gaze])
-        partner = lambda xs: ["partner" if x == "partner" else "not" for x in xs]  # noqa: E731
         times = np.array([float(r["time_s"]) for r in labels])
         mutual_truth = [r["left"] == "partner" and r["right"] == "partner" for r in labels]
         mutual_pred = mutual.to_mask(times).tolist()
@@ -235,7 +243,6 @@ def lookit_gaze(root: Path, work: Path) -> dict:
         clips[-1]["_pairs"] = (truth, pred)
         truth_all += truth
         pred_all += pred
-    partner = lambda xs: ["partner" if x == "partner" else "not" for x in xs]  # noqa: E731
     by_family = {}
     for family, role in (("6c6MZQ", "development: the image-plane gaze test and eye weighting were added "
                                     "after looking at these clips"),
@@ -348,9 +355,9 @@ def markdown(r: dict) -> str:
         f"| | mutual gaze at the labelled times: agreement / kappa ({lg['mutual_gaze_slices']['n']} times; "
         f"labelled {lg['mutual_gaze_slices']['labelled_fraction']}, predicted {lg['mutual_gaze_slices']['predicted_fraction']})"
         f" | {lg['mutual_gaze_slices']['agreement']} / {lg['mutual_gaze_slices']['kappa']} | |",
-        f"| | mutual gaze event F1 (+-0.5 s), per clip | "
+        "| | mutual gaze event F1 (+-0.5 s), per clip | "
         + ", ".join(f"{c['mutual_gaze_event_f1_0.5s']['f1']:.2f}" for c in lg["clips"]) + " | |",
-        f"| | person found at the labelled times, per clip | "
+        "| | person found at the labelled times, per clip | "
         + ", ".join(f"{c['detection_recall']:.2f}" for c in lg["clips"]) + " | >= 0.95 |",
         f"| lookit-laughter (2 families, tuning) | clips with every role right | {lr['clips_all_roles_correct']}/{lr['clips']}"
         f" (two-person clips {lr['two_person_clips_all_correct']}/{lr['clips_with_two_persons']}) | >= 95% |",

@@ -16,30 +16,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 RIGID = np.array([1, 4, 5, 6, 8, 9, 10, 151, 168, 195, 197, 33, 133, 263, 362, 70, 105, 300, 334,
                   50, 280, 116, 345, 127, 356, 234, 454, 46, 276, 55, 285])
 
 
-def portraits():
-    import matplotlib.cbook as cbook
-    from skimage import data
-
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        hopper = cv2.cvtColor(cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    return {"astronaut": data.astronaut(), "grace_hopper": hopper}
-
-
 def main() -> None:
+    from vigvision.testing.faces import portrait
     from vigvision.vision.detect import FaceDetector
     from vigvision.vision.geometry import raw_eye_offsets
     from vigvision.vision.landmarks import PersonLandmarker
 
     shapes, eyes = [], []
     detector = FaceDetector()
-    for name, image in portraits().items():
+    for name in ("astronaut", "grace_hopper"):
+        image = portrait(name)
         det = detector(image)
         lm = PersonLandmarker()
         pts = lm(image, det.xyxy[0])

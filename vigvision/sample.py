@@ -13,6 +13,7 @@ layout, so tests and benchmarks can score the analysis against it.
 """
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -80,7 +81,7 @@ def _speak(text: str, voice: list[str]) -> np.ndarray:
     from scipy.signal import resample_poly
 
     proc = subprocess.run(["espeak-ng", *voice, "--stdout", text], capture_output=True, check=True)
-    with wave.open(__import__("io").BytesIO(proc.stdout)) as w:
+    with wave.open(io.BytesIO(proc.stdout)) as w:
         rate = w.getframerate()
         x = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768.0
     x = resample_poly(x, RATE, rate).astype(np.float32)
@@ -126,13 +127,9 @@ def load_dialogue() -> tuple[np.ndarray, list[Utterance], str]:
 
 
 def _faces():
-    import cv2
-    import matplotlib.cbook as cbook
-    from skimage import data
+    from .testing.faces import portrait
 
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        hopper = cv2.cvtColor(cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    return {"adult": hopper, "child": data.astronaut()}
+    return {"adult": portrait("grace_hopper"), "child": portrait("astronaut")}
 
 
 def _envelope(audio: np.ndarray, utterances: list[Utterance], speaker: str, times: np.ndarray) -> np.ndarray:

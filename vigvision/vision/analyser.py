@@ -17,7 +17,6 @@ import numpy as np
 
 from ..io.video import Frame
 from . import geometry as G
-from . import landmarks as L
 from .detect import Detections, FaceDetector
 from .landmarks import PersonLandmarker, landmark_box
 from .tracking import Tracker
@@ -113,12 +112,8 @@ class FaceAnalyser:
         """A face the detector found but FaceMesh could not fit (profiles, mostly): head yaw
         from the detector's keypoints, pitch taken as level, no eyes, mouth or proportions."""
         box = tr.box
-        tr.last_seen_s = frame.time_s
-        tr.frames += 1
-        cx, cy = float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
         fw = float(box[2] - box[0])
-        tr.widths.append(fw)
-        tr.centers.append((cx, cy))
+        cx, cy = tr.seen(frame.time_s, box, fw)
         yaw = G.yaw_from_keypoints(tr.keypoints)
         nan = float("nan")
         self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), tr.score, yaw, 0.0, nan, 0.3,
@@ -126,14 +121,9 @@ class FaceAnalyser:
 
     def _record(self, frame: Frame, tr, pts: np.ndarray, image: np.ndarray) -> None:
         box = landmark_box(pts)
-        tr.box = box
-        tr.last_seen_s = frame.time_s
         tr.misses = 0
-        tr.frames += 1
         fw = G.face_width_px(pts)
-        cx, cy = float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
-        tr.widths.append(fw)
-        tr.centers.append((cx, cy))
+        cx, cy = tr.seen(frame.time_s, box, fw)
         if tr.frames % 10 == 1:
             tr.add_appearance(image, box)
         yaw, pitch, roll, pose_score = G.head_pose(pts, self.K)

@@ -35,6 +35,16 @@ class Track:
     keypoints: np.ndarray | None = None  # (6, 2) px of the latest detection
     detected_s: float = -1.0  # when it was last matched to a detection
 
+    def seen(self, t: float, box: np.ndarray, width: float) -> tuple[float, float]:
+        """Record a sighting at ``t``: the box, the face width; returns the box centre."""
+        self.box = box
+        self.last_seen_s = t
+        self.frames += 1
+        cx, cy = float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
+        self.widths.append(width)
+        self.centers.append((cx, cy))
+        return cx, cy
+
     def add_appearance(self, image: np.ndarray, box: np.ndarray) -> None:
         h = face_histogram(image, box)
         if h is not None:
