@@ -8,7 +8,8 @@ from vigvision.testing.faces import Placement, face_video, scene
 from vigvision.vision import geometry as G
 from vigvision.vision.detect import FaceDetector, box_iou, nms, Detections
 from vigvision.vision.landmarks import PersonLandmarker
-from vigvision.vision.persons import _targets, _viterbi
+from vigvision.sequence import viterbi as _viterbi
+from vigvision.vision.persons import _targets
 
 
 @pytest.fixture(scope="module")

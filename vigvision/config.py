@@ -126,12 +126,80 @@ class GazeConfig:
 
 
 @dataclass(frozen=True)
+class VoiceConfig:
+    """How vocal activity is found and given to persons.
+
+    vad_threshold / vad_release: silero VAD speech probability that starts / ends a
+        vocal stretch (hysteresis).
+    voiced_aperiodicity: a frame at most this aperiodic (YIN, 0 = pure tone) with an
+        F0 in 70-1000 Hz counts as voiced sound (squeals, laughs, babble silero misses) ...
+    voiced_margin_db: ... when it is this far above the room's noise in the voice band.
+    min_vocal_s: vocal stretches shorter than this are dropped; min_silence_s: pauses
+        shorter than this inside one are bridged.
+    max_voices: at most this many distinct voices are looked for.
+    voice_switch_cost: evidence (log-likelihood) a change of voice needs inside a vocal
+        stretch; higher = fewer, longer segments.
+    merge_distance: two voice clusters nearer than this (pitch in 0.15-octave units,
+        timbre in standard deviations) are taken as one voice.
+    min_mouth_score: how much more (in standard deviations) a person's mouth must move
+        while a voice is heard for that voice to be given to them; below it the voice
+        stays unattributed (someone off-screen, or a face not seen).
+    """
+
+    vad_threshold: float = 0.5
+    vad_release: float = 0.35
+    voiced_aperiodicity: float = 0.3
+    voiced_margin_db: float = 6.0
+    min_vocal_s: float = 0.08
+    min_silence_s: float = 0.1
+    max_voices: int = 4
+    voice_switch_cost: float = 40.0
+    merge_distance: float = 2.0
+    min_mouth_score: float = 0.05
+
+    def validate(self) -> None:
+        _check(0 < self.vad_release <= self.vad_threshold < 1, "voice.vad_threshold", self.vad_threshold,
+               "in (0, 1) and at least voice.vad_release")
+        _check(0 < self.voiced_aperiodicity < 1, "voice.voiced_aperiodicity", self.voiced_aperiodicity, "in (0, 1)")
+        _check(self.min_vocal_s >= 0 and self.min_silence_s >= 0, "voice.min_vocal_s", self.min_vocal_s, "0 or more")
+        _check(1 <= self.max_voices <= 8, "voice.max_voices", self.max_voices, "between 1 and 8")
+        _check(self.voice_switch_cost >= 0, "voice.voice_switch_cost", self.voice_switch_cost, "0 or more")
+
+
+@dataclass(frozen=True)
+class TurnsConfig:
+    """How vocal segments become turns (the "yes-cycle").
+
+    pause_s: a person's vocal segments with pauses shorter than this are one turn.
+    backchannel_max_s: a vocalisation at most this long made while another person
+        holds the turn ("mm", "yeah") is a back-channel, not a turn.
+    initiative_silence_s: a turn that starts after at least this much silence from
+        everyone is an initiative ...
+    response_window_s: ... and another person's turn that starts within this many
+        seconds of its end is the response to it.
+    """
+
+    pause_s: float = 0.7
+    backchannel_max_s: float = 1.0
+    initiative_silence_s: float = 2.0
+    response_window_s: float = 2.0
+
+    def validate(self) -> None:
+        _check(self.pause_s >= 0, "turns.pause_s", self.pause_s, "0 or more")
+        _check(self.backchannel_max_s >= 0, "turns.backchannel_max_s", self.backchannel_max_s, "0 or more")
+        _check(self.initiative_silence_s > 0, "turns.initiative_silence_s", self.initiative_silence_s, "positive")
+        _check(self.response_window_s > 0, "turns.response_window_s", self.response_window_s, "positive")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole analysis configuration: one field per section."""
 
     ingest: IngestConfig = field(default_factory=IngestConfig)
     vision: VisionConfig = field(default_factory=VisionConfig)
     gaze: GazeConfig = field(default_factory=GazeConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    turns: TurnsConfig = field(default_factory=TurnsConfig)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)

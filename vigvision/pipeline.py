@@ -6,11 +6,13 @@ any whose output is already cached for this (video, stage, config), reports
 progress through one hook, times every stage, and writes the result
 atomically. Interrupting it loses at most the stage that was running.
 
-    probe -> hash -> vision (the one decode pass: faces per frame) --\\
-                  -> audio (16 kHz mono, streamed to disk) --------+
-                                                                   v
+    probe -> hash -> vision (the one decode pass: faces per frame) -------------\\
+                  -> audio (16 kHz mono, streamed to disk) -> voice (features,  |
+                                                              silero VAD)     |
+                                                                              v
           persons, roles, gaze targets, episodes, proximity (from cached rows, cheap)
-                  -> analysis.json, frames.parquet, signals.parquet
+          -> speech segments attributed to persons (mouths), turns, turn-taking metrics
+          -> analysis.json, frames.parquet, signals.parquet
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from .io.files import sha256_file
 from .io.frames import FrameTable, scan_frames
 from .vision.analyser import FaceAnalyser, RawVision
 from .vision import persons as vision_persons
+from .voice import build as voice_build
 from .io.video import VideoInfo, probe
 from .result import SCHEMA_VERSION, Analysis, frames_table, load, write_result
 
@@ -126,11 +129,21 @@ def _load_audio(folder: Path) -> Audio | None:
     return Audio(samples, meta["sample_rate"], meta["error"])
 
 
+def _run_voice(ctx: StageContext) -> None:
+    """Frame features and silero's speech probabilities: the costly part of the voice path, once."""
+    audio: Audio | None = ctx.inputs["audio"]
+    if audio is None or not len(audio.samples):
+        return
+    voice_build.run_pass(audio).save(ctx.folder)
+    ctx.report(audio.duration_s)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("vision", 5, ("ingest.analysis_fps", "ingest.max_side",
                         *(f"vision.{f.name}" for f in fields(VisionConfig))),
           (), _run_vision, VisionPass.load, weight=1.0),
     Stage("audio", 2, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
+    Stage("voice", 1, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
 )
 
 
@@ -222,10 +235,19 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     frames: FrameTable = outputs["vision"].frames
     audio: Audio | None = outputs["audio"]
     t = time.perf_counter()
-    vision = vision_persons.build(outputs["vision"].raw, frames.times_s, vision=config.vision, gaze=config.gaze,
-                                  analysis_fps=config.ingest.analysis_fps, roles=roles)
+    build_vision = lambda voice_f0=None: vision_persons.build(  # noqa: E731
+        outputs["vision"].raw, frames.times_s, vision=config.vision, gaze=config.gaze,
+        analysis_fps=config.ingest.analysis_fps, roles=roles, voice_f0=voice_f0)
+    vision = build_vision()
     timings["persons"] = time.perf_counter() - t
-    data = _assemble(info, video_sha, config, timings, frames, audio, vision, roles or {},
+    voice = None
+    if outputs["voice"] is not None:
+        t = time.perf_counter()
+        voice = voice_build.build(outputs["voice"], audio, vision.persons, vision.signals, info.duration_s, config)
+        if voice.f0_by_person():  # voice pitch is one more cue to each person's role
+            vision = build_vision(voice.f0_by_person())
+        timings["speakers"] = time.perf_counter() - t
+    data = _assemble(info, video_sha, config, timings, frames, audio, vision, voice, roles or {},
                      _warnings(info, frames, audio, vision))
     write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=vision.signals)
     return load(out, check_schema=False)
@@ -258,7 +280,7 @@ def _check_writable(out: Path) -> None:
 
 
 def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str, float],
-              frames: FrameTable, audio: Audio | None, vision, roles: dict, warnings: list[str]) -> dict:
+              frames: FrameTable, audio: Audio | None, vision, voice, roles: dict, warnings: list[str]) -> dict:
     video = info.to_dict()
     video["sha256"] = video_sha
     # The header's rate can be wrong (variable-rate phones, 600/1 streams); the
@@ -266,7 +288,11 @@ def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str
     if frames.measured_fps and not frames.stopped_early:
         video["fps"] = round(frames.measured_fps, 4)
     no_audio = None if audio is not None else "the video has no audio track"
-    not_yet = "this version of vigvision does not measure it yet"
+    metrics = {}
+    if voice is not None:
+        metrics["turn_taking"] = voice.turn_taking
+    if vision.proximity:
+        metrics["proximity"] = vision.proximity
     return {
         "schema_version": SCHEMA_VERSION,
         "software": {"name": "vigvision", "version": __version__},
@@ -280,7 +306,8 @@ def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str
             "audio": {"available": audio is not None, "reason": no_audio},
             "vision": {"available": bool(vision.persons),
                        "reason": None if vision.persons else "no face was found in the analysed frames"},
-            "voice": {"available": False, "reason": no_audio or not_yet},
+            "voice": {"available": voice is not None,
+                      "reason": None if voice is not None else no_audio or "the audio track is empty"},
         },
         "frames": {
             "file": "frames.parquet",
@@ -293,11 +320,11 @@ def _assemble(info: VideoInfo, video_sha: str, config: Config, timings: dict[str
         },
         "overrides": {"roles": roles},
         "persons": vision.persons,
-        "speech": [],
-        "turns": [],
+        "speech": voice.speech if voice else [],
+        "turns": voice.turns if voice else [],
         "gaze": vision.gaze,
         "mutual_gaze": vision.mutual_gaze,
         "moments": [],
-        "metrics": {"proximity": vision.proximity} if vision.proximity else {},
+        "metrics": metrics,
         "warnings": warnings,
     }

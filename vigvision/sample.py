@@ -196,14 +196,10 @@ def face_boxes() -> dict[str, list[float]]:
     return out
 
 
-def make_sample(output: str | Path = "sample.mp4") -> Path:
-    """Write the sample video and its ``.truth.json``; returns the video path."""
+def write_scene_video(out: Path, audio: np.ndarray, utterances: list[Utterance]) -> Path:
+    """The two-face scene with ``audio`` (16 kHz mono) as its sound track, written atomically."""
     from .io.encode import VideoWriter
 
-    out = Path(output)
-    if out.suffix.lower() not in (".mp4", ".mov", ".mkv"):
-        raise InputError(f"{out}: the sample is written as .mp4, .mov or .mkv")
-    audio, utterances, source = load_dialogue()
     n_frames = int(len(audio) / RATE * FPS)
     with atomic_path(out) as tmp:
         with VideoWriter(tmp, WIDTH, HEIGHT, fps=FPS, audio_rate=RATE, gop=2 * FPS) as w:
@@ -211,6 +207,17 @@ def make_sample(output: str | Path = "sample.mp4") -> Path:
             for k, (t, frame) in enumerate(render_frames(audio, utterances, n_frames)):
                 w.write_frame(frame, t)
                 w.write_audio(audio[k * per_frame:(k + 1) * per_frame])
+    return out
+
+
+def make_sample(output: str | Path = "sample.mp4") -> Path:
+    """Write the sample video and its ``.truth.json``; returns the video path."""
+    out = Path(output)
+    if out.suffix.lower() not in (".mp4", ".mov", ".mkv"):
+        raise InputError(f"{out}: the sample is written as .mp4, .mov or .mkv")
+    audio, utterances, source = load_dialogue()
+    write_scene_video(out, audio, utterances)
+    n_frames = int(len(audio) / RATE * FPS)
     ids = {s: lay["id"] for s, lay in LAYOUT.items()}
     boxes = face_boxes()
     write_json(out.with_name(out.stem + ".truth.json"), {

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..result import SIGNALS_SCHEMA
+from ..sequence import viterbi
 from ..time import Intervals
 from . import geometry as G
 from .analyser import RawVision
@@ -36,8 +37,12 @@ class VisionResult:
 
 
 def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps: float,
-          roles: dict[str, str] | None = None) -> VisionResult:
-    """Turn the raw per-frame rows into persons, targets, episodes (see module doc)."""
+          roles: dict[str, str] | None = None, voice_f0: dict[str, float] | None = None) -> VisionResult:
+    """Turn the raw per-frame rows into persons, targets, episodes (see module doc).
+
+    ``voice_f0``: median voice pitch (Hz) of the persons a voice was attributed to,
+    a further cue to their roles.
+    """
     cols = raw.columns
     n_frames = len(frame_times)
     if not len(cols.get("frame", [])):
@@ -76,7 +81,7 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     pidx = pidx[first]
 
     # 2. roles
-    persons = suggest_roles(ids, pidx, cols, roles or {})
+    persons = suggest_roles(ids, pidx, cols, roles or {}, voice_f0 or {})
     for k, person in enumerate(persons):
         person["seen_s"] = round(float(cell_s[np.unique(cols["frame"][pidx == k])].sum()), 2)
     face_m = np.array([vision.child_face_width_m if p["role"] == "child" else vision.adult_face_width_m
@@ -180,7 +185,7 @@ def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
     seen = np.isfinite(gdir).all(-1) & np.isfinite(pos).all(-1)
     out = np.full((F, P), -1, np.int64)
     for p in range(P):
-        out[:, p] = _viterbi(cost[:, p], seen[:, p], gaze.switch_cost)
+        out[:, p] = viterbi(cost[:, p], seen[:, p], gaze.switch_cost)
     return out
 
 
@@ -191,29 +196,6 @@ def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         c = np.einsum("...i,...i->...", a, b) / (na * nb)
     return np.degrees(np.arccos(np.clip(c, -1, 1)))
-
-
-def _viterbi(cost: np.ndarray, seen: np.ndarray, switch: float) -> np.ndarray:
-    """Cheapest state sequence within each run of seen frames; -1 where unseen."""
-    F, K = cost.shape
-    out = np.full(F, -1, np.int64)
-    edges = np.diff(np.concatenate(([0], seen.astype(np.int8), [0])))
-    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-        c = cost[start:stop]
-        acc = c[0].copy()
-        back = np.zeros((stop - start, K), np.int64)
-        for i in range(1, stop - start):
-            best_prev = int(np.argmin(acc))
-            stay = acc
-            move = acc[best_prev] + switch
-            back[i] = np.where(stay <= move, np.arange(K), best_prev)
-            acc = np.minimum(stay, move) + c[i]
-        path = np.empty(stop - start, np.int64)
-        path[-1] = int(np.argmin(acc))
-        for i in range(stop - start - 1, 0, -1):
-            path[i - 1] = back[i, path[i]]
-        out[start:stop] = path
-    return out
 
 
 def _proximity(pos, centre, widths, starts, ends, ids, gaze) -> dict:
@@ -260,7 +242,8 @@ def _approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dic
     return events
 
 
-def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[str, str]) -> list[dict]:
+def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[str, str],
+                  voice_f0: dict[str, float] | None = None) -> list[dict]:
     """A role per person (adult / child) with a confidence, unless the user set it.
 
     Cues, from the pose-independent 3D proportions (geometry.proportions): a young
@@ -268,8 +251,11 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
     same shot, and has a shorter lower face (nose to chin over the eye span).
     With others in the shot the cues are taken relative to them (robust to
     distance and lens); alone, against absolute values, with less confidence.
+    Voice pitch, where a voice was attributed to the person, adds to it: higher
+    than the others' voices leans child (a quarter octave weighs one unit); alone,
+    against 260 Hz (adult women average ~200 Hz, young children 250-400 Hz).
     A dyad (the usual VIG shot) gets one adult and one child; a person alone in
-    the shot stays "unknown" unless the proportions are clear-cut.
+    the shot stays "unknown" unless the cues are clear-cut.
     """
     def med(name: str) -> np.ndarray:  # NaN where a person was only seen in profile (no mesh)
         out = []
@@ -288,7 +274,15 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
             o = np.delete(np.arange(len(ids)), k)
             rel[k] = -np.log(height[k] / np.median(height[o])) / 0.12 - (lower[k] - np.median(lower[o])) / 0.06
         z = rel + 0.5 * z
-    z = np.nan_to_num(z)  # no usable cue: undecided
+    z = np.nan_to_num(z)  # no usable face cue: undecided
+    f0 = np.array([(voice_f0 or {}).get(pid, np.nan) for pid in ids], float)
+    if np.isfinite(f0).sum() >= 2:
+        for k in np.flatnonzero(np.isfinite(f0)):
+            others = np.delete(f0, k)
+            z[k] += np.log2(f0[k] / np.nanmedian(others)) / 0.25
+    elif np.isfinite(f0).sum() == 1:
+        k = int(np.flatnonzero(np.isfinite(f0))[0])
+        z[k] += np.log2(f0[k] / 260.0) / 0.3
     p_child = 1 / (1 + np.exp(-z))
     roles = ["child" if p >= 0.5 else "adult" for p in p_child]
     if len(ids) == 2 and roles[0] == roles[1]:
@@ -305,7 +299,8 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
                                  "upper_face": _num(upper[k], 3)},
                  "median_x_px": _num(cx[k], 1),
                  "median_face_width_px": _num(width[k], 1),
-                 "median_face_height_px": _num(height[k], 1)}
+                 "median_face_height_px": _num(height[k], 1),
+                 "voice_f0_median_hz": _num(f0[k], 1)}
         if pid in override:
             entry.update(role=override[pid], role_source="user", role_confidence=1.0)
         out.append(entry)

@@ -1,0 +1,100 @@
+"""The voice stage and what follows it.
+
+    audio --(cached stage: one pass)--> frame features + silero probabilities
+          --vocal_frames--> vocal activity (10 ms)
+          --find_voices--> voices (V1, V2, ...; lowest pitch first)
+          --mouth_scores / assign--> voice -> person (or None)
+          --turn_taking--> speech segments, turns, metrics.turn_taking
+
+Everything after the cached pass is cheap, so changing a voice or turn setting
+re-runs in a moment without decoding or running silero again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Config
+from ..io.audio import Audio
+from .features import VoiceFeatures, extract
+from .speakers import Voices, assign, find_voices, mouth_scores
+from .turns import turn_taking
+from .vad import Silero, level_gain, vocal_frames
+
+
+@dataclass
+class VoicePass:
+    """Cached output of the voice stage."""
+
+    features: VoiceFeatures
+    silero: np.ndarray   # speech probability per 32 ms window
+    gain: float          # level normalisation applied before silero
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / "voice.npz", silero=self.silero, gain=np.float64(self.gain),
+                 **self.features.to_arrays())
+
+    @classmethod
+    def load(cls, folder: Path) -> "VoicePass | None":
+        path = folder / "voice.npz"
+        if not path.is_file():
+            return None
+        with np.load(path) as z:
+            feats = VoiceFeatures(z["level_db"], z["f0_hz"], z["aperiodicity"], z["mfcc"], z["band_db"])
+            return cls(feats, z["silero"], float(z["gain"]))
+
+
+def run_pass(audio: Audio) -> VoicePass:
+    features = extract(audio.samples, audio.sample_rate)
+    gain = level_gain(features)
+    return VoicePass(features, Silero()(audio.samples, gain), gain)
+
+
+@dataclass
+class VoiceResult:
+    speech: list[dict]
+    turns: list[dict]
+    turn_taking: dict
+    voices: list[dict]
+
+    def f0_by_person(self) -> dict[str, float]:
+        return {v["person"]: v["f0_median_hz"] for v in self.voices
+                if v["person"] is not None and v["f0_median_hz"] is not None}
+
+
+def find_speech(voice: VoicePass, audio: Audio, n_persons: int, config: Config) -> Voices:
+    """Vocal activity split into voices, from the cached pass (no persons needed)."""
+    vocal, _, _ = vocal_frames(voice.features, voice.silero, config.voice)
+    return find_voices(voice.features, vocal, n_persons, config.voice, samples=audio.samples,
+                       sample_rate=audio.sample_rate)
+
+
+def build(voice: VoicePass, audio: Audio, persons: list[dict], signals, duration_s: float,
+          config: Config) -> VoiceResult:
+    """Speech segments attributed to persons, turns and turn-taking metrics (see module doc)."""
+    ids = [p["id"] for p in persons]
+    voices = find_speech(voice, audio, len(ids), config)
+    mouth = {}
+    if len(signals):
+        sig = signals.to_pandas() if hasattr(signals, "to_pandas") else signals
+        for pid in ids:
+            rows = sig[(sig.person == pid) & sig.mouth_open.notna()]
+            mouth[pid] = (rows.time_s.to_numpy(), rows.mouth_open.to_numpy(dtype=float))
+    scores = mouth_scores(voices, mouth) if mouth else np.zeros((voices.count, 0))
+    owner = assign(scores, list(mouth), config.voice.min_mouth_score)
+    label = [f"V{v + 1}" for v in range(voices.count)]
+    speech = [{"start": s.start, "end": s.end, "person": owner[s.voice], "voice": label[s.voice],
+               "overlap": s.overlap} for s in voices.segments]
+    turns, metrics = turn_taking([{"start": s["start"], "end": s["end"], "speaker": s["person"] or s["voice"]}
+                                  for s in speech], duration_s, config.turns)
+    for t in turns:
+        t["person"] = t["speaker"] if t["speaker"] in ids else None
+    voice_info = [{"id": label[v], "person": owner[v],
+                   "f0_median_hz": round(f, 1) if np.isfinite(f) else None,
+                   "vocal_s": round(sum(s.end - s.start for s in voices.segments if s.voice == v), 3),
+                   "mouth_scores": {pid: round(float(scores[v, j]), 3) for j, pid in enumerate(mouth)}}
+                  for v, f in enumerate(voices.f0_median_hz)]
+    metrics["voices"] = voice_info
+    return VoiceResult(speech, turns, metrics, voice_info)

@@ -1,0 +1,108 @@
+"""Vocal turn-taking from attributed segments: turns, switches, latencies, initiatives.
+
+    segments (who, start, end) --merge a speaker's pauses < pause_s--> runs
+        --short runs inside another's run--> back-channels (not turns)
+        --> turns; switches (consecutive turns by different speakers) and their
+            response latency (next start - previous end; negative = overlap)
+        --> initiatives (a turn after >= initiative_silence_s of silence) and
+            their responses (another speaker within response_window_s)
+
+A speaker is a person id when the voice was attributed to one, else the voice
+label ("V2"), so unattributed voices still take turns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import TurnsConfig
+from ..time import Intervals, Span
+
+
+@dataclass(frozen=True)
+class Run:
+    speaker: str
+    start: float
+    end: float
+    kind: str = "turn"   # or "backchannel"
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def speaker_runs(segments: list[dict], pause_s: float) -> list[Run]:
+    """Each speaker's segments merged across pauses shorter than ``pause_s``."""
+    out = []
+    for who in sorted({s["speaker"] for s in segments}):
+        iv = Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == who]).support(pause_s)
+        out += [Run(who, round(a.start, 3), round(a.end, 3)) for a in iv]
+    return sorted(out, key=lambda r: (r.start, r.speaker))
+
+
+def mark_backchannels(runs: list[Run], max_s: float) -> list[Run]:
+    """A short run made while another speaker holds the floor (their run spans it) is a back-channel."""
+    out = []
+    for r in runs:
+        held = any(o.speaker != r.speaker and o.start <= r.start and o.end >= r.end and o.duration > r.duration
+                   for o in runs)
+        out.append(Run(r.speaker, r.start, r.end, "backchannel") if r.duration <= max_s and held else r)
+    return out
+
+
+def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tuple[list[dict], dict]:
+    """(turns for analysis.json, metrics.turn_taking) from segments with speaker/start/end."""
+    runs = mark_backchannels(speaker_runs(segments, cfg.pause_s), cfg.backchannel_max_s)
+    turns = [r for r in runs if r.kind == "turn"]
+    switches = []
+    for prev, nxt in zip(turns, turns[1:]):
+        if nxt.speaker != prev.speaker:
+            switches.append({"from": prev.speaker, "to": nxt.speaker, "at": nxt.start,
+                             "latency_s": round(nxt.start - prev.end, 3)})
+    # initiatives: a turn after a silence from everyone (the video's start counts as silence)
+    vocal = Intervals([(s["start"], s["end"]) for s in segments])
+    pairs = []
+    for i, t in enumerate(turns):
+        before = vocal.crop(Span(max(0.0, t.start - cfg.initiative_silence_s), t.start))
+        quiet_enough = t.start >= cfg.initiative_silence_s or t.start == turns[0].start
+        if before.total > 0 or not quiet_enough:
+            continue
+        response = next((o for o in turns[i + 1:] if o.speaker != t.speaker
+                         and o.start <= t.end + cfg.response_window_s), None)
+        pairs.append({"start": t.start, "by": t.speaker,
+                      "response_by": response.speaker if response else None,
+                      "response_latency_s": round(response.start - t.end, 3) if response else None})
+    who = sorted({r.speaker for r in runs})
+    talk = {w: Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == w]).total for w in who}
+    total_talk = sum(talk.values())
+    # time when two or more are vocal at once, over the time anyone is
+    overlap = 0.0
+    for i, a in enumerate(who):
+        for b in who[i + 1:]:
+            ia = Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == a])
+            ib = Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == b])
+            overlap += (ia & ib).total
+    lat = np.array([s["latency_s"] for s in switches])
+    minutes = duration_s / 60 if duration_s > 0 else float("nan")
+    metrics = {
+        "turns": len(turns),
+        "turns_per_minute": round(len(turns) / minutes, 3) if minutes == minutes else None,
+        "switches": len(switches),
+        "switches_per_minute": round(len(switches) / minutes, 3) if minutes == minutes else None,
+        "response_latency_s": {
+            "median": round(float(np.median(lat)), 3) if lat.size else None,
+            "iqr": [round(float(v), 3) for v in np.percentile(lat, [25, 75])] if lat.size else None,
+            "n": int(lat.size),
+        },
+        "overlap_fraction": round(overlap / vocal.total, 4) if vocal.total > 0 else None,
+        "vocal_s": round(vocal.total, 3),
+        "talk_share": {w: round(talk[w] / total_talk, 4) for w in who} if total_talk > 0 else {},
+        "backchannels": {w: sum(1 for r in runs if r.kind == "backchannel" and r.speaker == w) for w in who},
+        "initiatives": pairs,
+        "initiatives_responded": sum(1 for p in pairs if p["response_by"] is not None),
+        "settings": {"pause_s": cfg.pause_s, "backchannel_max_s": cfg.backchannel_max_s,
+                     "initiative_silence_s": cfg.initiative_silence_s, "response_window_s": cfg.response_window_s},
+    }
+    out_turns = [{"start": r.start, "end": r.end, "speaker": r.speaker, "kind": r.kind} for r in runs]
+    return out_turns, metrics
