@@ -28,14 +28,22 @@ def test_analyze_writes_a_valid_result(clip, tmp_path):
     assert len(data["video"]["sha256"]) == 64
     assert data["frames"]["analysed"] == 30  # 3 s at the default 10 fps
     assert set(data["timings_s"]) >= {"probe", "hash", "vision", "audio", "persons"}
-    # Nothing measured yet is reported as empty, never as zeros.
-    assert data["persons"] == [] and data["moments"] == [] and data["metrics"] == {}
+    # No face: no persons, and nothing about them reported as zeros.
+    assert data["persons"] == [] and data["moments"] == [] and set(data["metrics"]) == {"turn_taking"}
     assert data["availability"]["vision"]["available"] is False
+    # The tone bursts are periodic sound, which the voiced-sound detector hears as vocal
+    # (it is built to hear squeals): one unattributed voice, at the bursts' times.
+    assert data["availability"]["voice"]["available"] is True
+    found = [(s["start"], s["end"]) for s in data["speech"]]
+    assert len(found) == len(clip.bursts_s)
+    for (a, b), (s, e) in zip(clip.bursts_s, found):
+        assert s == pytest.approx(a, abs=0.04) and e == pytest.approx(b, abs=0.04)
+    assert {s["person"] for s in data["speech"]} == {None} and {s["voice"] for s in data["speech"]} == {"V1"}
     frames = result.frames()
     assert np.allclose(frames.time_s.to_numpy(), np.arange(30) / 10, atol=1e-3)
     assert list(result.signals().columns)[:3] == ["time_s", "frame", "person"]
     # progress: every stage started/ended, overall fraction ends at 1
-    assert [e.stage for e in events if e.event == "end"] == ["vision", "audio"]
+    assert [e.stage for e in events if e.event == "end"] == ["vision", "audio", "voice"]
     assert events[-1].overall == pytest.approx(1.0)
 
 
@@ -65,7 +73,7 @@ def test_rerun_reuses_cache_and_does_not_decode(clip, tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "AudioStream", no_decoding)
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", hook=events.append)
-    assert [e.event for e in events] == ["cached", "cached"]
+    assert [e.event for e in events] == ["cached", "cached", "cached"]
     assert result.data["frames"]["analysed"] == 30
 
 
@@ -76,7 +84,7 @@ def test_changed_setting_reruns_only_the_stage_that_reads_it(clip, tmp_path, mon
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", config=cfg, hook=events.append)
     assert [(e.stage, e.event) for e in events if e.event in ("end", "cached")] == [
-        ("vision", "end"), ("audio", "cached")]
+        ("vision", "end"), ("audio", "cached"), ("voice", "cached")]
     assert result.data["frames"]["analysed"] == 15
     assert result.config["ingest"]["analysis_fps"] == 5.0
 

@@ -75,6 +75,14 @@ def summary_text(result) -> str:
         f"mutual gaze: {len(result.mutual_gaze)} ({sum(e['end'] - e['start'] for e in result.mutual_gaze):.1f} s), "
         f"moments: {len(result.moments)}",
     ]
+    tt = result.metrics.get("turn_taking")
+    if tt:
+        lat = tt["response_latency_s"]["median"]
+        who = ", ".join(f"{k} {100 * v:.0f}%" for k, v in tt["talk_share"].items())
+        lines.append(f"  turn-taking: {tt['turns']} turns, {tt['switches']} switches"
+                     + (f", median response {lat:.2f} s" if lat is not None else "")
+                     + (f"; talk share {who}" if who else "")
+                     + f"; {len(tt['initiatives'])} initiatives, {tt['initiatives_responded']} answered")
     missing = [k for k, a in result.data["availability"].items() if not a["available"]]
     for k in missing:
         lines.append(f"  {k}: unavailable ({result.data['availability'][k]['reason']})")

@@ -243,7 +243,7 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     voice = None
     if outputs["voice"] is not None:
         t = time.perf_counter()
-        voice = voice_build.build(outputs["voice"], audio, vision.persons, vision.signals, info.duration_s, config)
+        voice = voice_build.build(outputs["voice"], vision.persons, vision.signals, info.duration_s, config)
         if voice.f0_by_person():  # voice pitch is one more cue to each person's role
             vision = build_vision(voice.f0_by_person())
         timings["speakers"] = time.perf_counter() - t

@@ -21,7 +21,7 @@ from ..io.audio import Audio
 from .features import VoiceFeatures, extract
 from .speakers import Voices, assign, find_voices, mouth_scores
 from .turns import turn_taking
-from .vad import Silero, level_gain, vocal_frames
+from .vad import SILERO_RATE, Silero, level_gain, vocal_frames
 
 
 @dataclass
@@ -49,7 +49,12 @@ class VoicePass:
 def run_pass(audio: Audio) -> VoicePass:
     features = extract(audio.samples, audio.sample_rate)
     gain = level_gain(features)
-    return VoicePass(features, Silero()(audio.samples, gain), gain)
+    samples = audio.samples
+    if audio.sample_rate != SILERO_RATE:  # the sequence model is for 16 kHz
+        from scipy.signal import resample_poly
+
+        samples = resample_poly(np.asarray(samples, np.float32), SILERO_RATE, audio.sample_rate)
+    return VoicePass(features, Silero()(samples, gain), gain)
 
 
 @dataclass
@@ -64,18 +69,17 @@ class VoiceResult:
                 if v["person"] is not None and v["f0_median_hz"] is not None}
 
 
-def find_speech(voice: VoicePass, audio: Audio, n_persons: int, config: Config) -> Voices:
+def find_speech(voice: VoicePass, n_persons: int, config: Config) -> Voices:
     """Vocal activity split into voices, from the cached pass (no persons needed)."""
     vocal, _, _ = vocal_frames(voice.features, voice.silero, config.voice)
-    return find_voices(voice.features, vocal, n_persons, config.voice, samples=audio.samples,
-                       sample_rate=audio.sample_rate)
+    return find_voices(voice.features, vocal, n_persons, config.voice)
 
 
-def build(voice: VoicePass, audio: Audio, persons: list[dict], signals, duration_s: float,
+def build(voice: VoicePass, persons: list[dict], signals, duration_s: float,
           config: Config) -> VoiceResult:
     """Speech segments attributed to persons, turns and turn-taking metrics (see module doc)."""
     ids = [p["id"] for p in persons]
-    voices = find_speech(voice, audio, len(ids), config)
+    voices = find_speech(voice, len(ids), config)
     mouth = {}
     if len(signals):
         sig = signals.to_pandas() if hasattr(signals, "to_pandas") else signals
@@ -85,8 +89,8 @@ def build(voice: VoicePass, audio: Audio, persons: list[dict], signals, duration
     scores = mouth_scores(voices, mouth) if mouth else np.zeros((voices.count, 0))
     owner = assign(scores, list(mouth), config.voice.min_mouth_score)
     label = [f"V{v + 1}" for v in range(voices.count)]
-    speech = [{"start": s.start, "end": s.end, "person": owner[s.voice], "voice": label[s.voice],
-               "overlap": s.overlap} for s in voices.segments]
+    speech = [{"start": s.start, "end": s.end, "person": owner[s.voice], "voice": label[s.voice]}
+              for s in voices.segments]
     turns, metrics = turn_taking([{"start": s["start"], "end": s["end"], "speaker": s["person"] or s["voice"]}
                                   for s in speech], duration_s, config.turns)
     for t in turns:

@@ -137,25 +137,6 @@ def _pitch_signal(x: np.ndarray, sample_rate: int) -> np.ndarray:
     return sosfiltfilt(_highpass(PITCH_RATE), xp).astype(np.float32)
 
 
-def cmnd_at(samples: np.ndarray, sample_rate: int, frames: np.ndarray) -> tuple[np.ndarray, int]:
-    """YIN's difference curves (frames, lags) at the given 10 ms frames, and the lag rate (Hz)."""
-    hop = int(round(HOP_S * sample_rate))
-    width = int(_YIN_WINDOW_S * PITCH_RATE)
-    out = np.ones((len(frames), int(np.ceil(PITCH_RATE / F0_MIN)) + 1), np.float32)
-    block = int(_BLOCK_S / HOP_S)
-    margin = int(0.1 * sample_rate)
-    which = frames // block
-    for blk in np.unique(which):   # a minute of audio at a time
-        sel = np.flatnonzero(which == blk)
-        fr = frames[sel]
-        s0 = max(0, int(fr[0]) * hop - margin)
-        s1 = min(len(samples), (int(fr[-1]) + 1) * hop + margin)
-        xp = _pitch_signal(np.asarray(samples[s0:s1], np.float64), sample_rate)
-        centres = ((fr * hop + hop // 2 - s0) * PITCH_RATE) // sample_rate
-        out[sel] = _cmnd(_frames(xp, centres, width), PITCH_RATE)
-    return out, PITCH_RATE
-
-
 def _spectral(x: np.ndarray, sample_rate: int, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
     """MFCC 1-12 and the level in the voice band (dB) per frame."""
     import librosa

@@ -3,7 +3,6 @@
     vocal frames (10 ms) --0.3 s windows--> [median pitch, mean timbre] per window
         --k-means (k = visible persons, at least 2), look-alike clusters merged--> voices
         --a Gaussian per voice on frame features, Viterbi with a switch cost--> one voice per frame
-        --a second periodicity at another voice's pitch--> that voice overlapping (two segments)
         --each visible person's mouth movement against each voice's activity--> voice -> person or None
 
 Pitch is in octaves scaled by ``pitch_scale_oct`` (a 0.15 octave, ~11%, difference
@@ -18,15 +17,13 @@ import numpy as np
 from ..config import VoiceConfig
 from ..sequence import runs, viterbi
 from ..time import Intervals
-from .features import HOP_S, VoiceFeatures, cmnd_at
+from .features import HOP_S, VoiceFeatures
 
 
 _WINDOW_S = 0.3             # voices are clustered on windows this long
 _PITCH_SCALE_OCT = 0.15     # a pitch difference of this many octaves weighs one unit
 _MIN_VOICE_SHARE = 0.04     # a cluster with fewer of the windows is folded into the nearest
 _MIN_SEGMENT_S = 0.12
-_OVERLAP_PERIODICITY = 0.25  # a YIN dip this deep at another voice's pitch: that voice is heard too
-_MIN_OVERLAP_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,6 @@ class VoiceSegment:
     start: float
     end: float
     voice: int
-    overlap: bool = False   # found under another voice (both at once)
 
 
 @dataclass
@@ -55,8 +51,10 @@ def _scaled(features: VoiceFeatures, vocal: np.ndarray) -> np.ndarray:
     pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
     pitch[features.aperiodicity >= 0.3] = np.nan
     m = features.mfcc.astype(np.float64)
-    spread = m[vocal].std(axis=0) if vocal.sum() > 10 else np.ones(m.shape[1])
-    return np.column_stack([pitch, (m - m[vocal].mean(axis=0)) / (spread + 1e-6)])
+    enough = vocal.sum() > 10
+    centre = m[vocal].mean(axis=0) if enough else np.zeros(m.shape[1])
+    spread = m[vocal].std(axis=0) if enough else np.ones(m.shape[1])
+    return np.column_stack([pitch, (m - centre) / (spread + 1e-6)])
 
 
 def _windows(x: np.ndarray, vocal: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,9 +131,12 @@ def _frame_loglik(x: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: VoiceConfig,
-                samples: np.ndarray | None = None, sample_rate: int = 16000) -> Voices:
-    """Split the vocal frames into voices (see module doc). ``samples`` enables the overlap search."""
+def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: VoiceConfig) -> Voices:
+    """Split the vocal frames into voices (see module doc).
+
+    Each frame gets one voice: where two people vocalise at once, the frame goes to
+    the one that dominates it (overlaps are not separated yet).
+    """
     x = _scaled(features, vocal)
     desc, spans = _windows(x, vocal, int(round(_WINDOW_S / HOP_S)))
     if len(desc) == 0:
@@ -156,9 +157,6 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
     f0 = [float(np.nanmedian(features.f0_hz[(labels_frame == v) & (features.aperiodicity < 0.3)]))
           if ((labels_frame == v) & (features.aperiodicity < 0.3) & np.isfinite(features.f0_hz)).any()
           else float("nan") for v in range(n_voices)]
-    if samples is not None and n_voices > 1:
-        segments += _overlaps(features, labels_frame, f0, samples, sample_rate)
-        segments.sort(key=lambda g: (g.start, g.voice))
     return Voices(segments, f0)
 
 
@@ -167,43 +165,6 @@ def _segments(labels: np.ndarray) -> list[VoiceSegment]:
     for a, b, v in runs(labels):
         if v >= 0 and (b - a) * HOP_S >= _MIN_SEGMENT_S:
             out.append(VoiceSegment(round(a * HOP_S, 3), round(b * HOP_S, 3), int(v)))
-    return out
-
-
-def _overlaps(features: VoiceFeatures, labels: np.ndarray, f0: list[float], samples: np.ndarray,
-              sample_rate: int) -> list[VoiceSegment]:
-    """Stretches where another voice is heard under the one the frame was given to.
-
-    The test: a clear periodicity (YIN dip) at the other voice's usual pitch (+-25%).
-    It is skipped where that pitch range holds a multiple of the frame's voice's period
-    (a voice's own period repeats there): a low voice under a high one cannot be told
-    this way, a high voice under a low one can.
-    """
-    frames = np.flatnonzero((labels >= 0) & np.isfinite(features.f0_hz))
-    if not len(frames):
-        return []
-    cmnd, rate = cmnd_at(samples, sample_rate, frames)
-    found = np.zeros((len(labels), len(f0)), bool)
-    # the period of the voice the frame was given to (its median pitch: in an overlap the frame's
-    # own F0 estimate may well be the other voice's)
-    own_period = rate / np.asarray(f0)[labels[frames]]
-    for v, fv in enumerate(f0):
-        if not np.isfinite(fv):
-            continue
-        lo, hi = int(np.floor(rate / (fv * 1.25))), int(np.ceil(rate / (fv / 1.25)))
-        hi = min(hi, cmnd.shape[1] - 1)
-        if hi <= lo:
-            continue
-        dip = cmnd[:, lo:hi + 1].min(axis=1)
-        mult = np.arange(1, 6)[None, :] * own_period[:, None]
-        aliased = ((mult >= lo * 0.96) & (mult <= hi * 1.04)).any(axis=1)
-        hit = (dip < _OVERLAP_PERIODICITY) & ~aliased & (labels[frames] != v)
-        found[frames[hit], v] = True
-    out = []
-    bridge = int(round(0.05 / HOP_S))
-    for v in range(len(f0)):
-        iv = Intervals.from_mask(found[:, v], step=HOP_S).support(bridge * HOP_S).remove_short(_MIN_OVERLAP_S)
-        out += [VoiceSegment(round(a.start, 3), round(a.end, 3), v, overlap=True) for a in iv]
     return out
 
 

@@ -32,28 +32,61 @@ class Run:
         return self.end - self.start
 
 
-def speaker_runs(segments: list[dict], pause_s: float) -> list[Run]:
-    """Each speaker's segments merged across pauses shorter than ``pause_s``."""
+def speaker_runs(segments: list[dict], pause_s: float, floor_s: float) -> list[Run]:
+    """Each speaker's segments merged across pauses shorter than ``pause_s``, unless someone
+    else takes the floor in the pause (vocalises for longer than ``floor_s`` across it)."""
+    floor = [g for g in segments if g["end"] - g["start"] > floor_s]
     out = []
-    for who in sorted({s["speaker"] for s in segments}):
-        iv = Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == who]).support(pause_s)
-        out += [Run(who, round(a.start, 3), round(a.end, 3)) for a in iv]
+    for who in sorted({g["speaker"] for g in segments}):
+        own = sorted((g["start"], g["end"]) for g in segments if g["speaker"] == who)
+        start, end = own[0]
+        for a, b in own[1:]:
+            taken = any(g["speaker"] != who and g["start"] < a and g["end"] > end for g in floor)
+            if a - end < pause_s and not taken:
+                end = max(end, b)
+                continue
+            out.append(Run(who, round(start, 3), round(end, 3)))
+            start, end = a, b
+        out.append(Run(who, round(start, 3), round(end, 3)))
     return sorted(out, key=lambda r: (r.start, r.speaker))
 
 
-def mark_backchannels(runs: list[Run], max_s: float) -> list[Run]:
-    """A short run made while another speaker holds the floor (their run spans it) is a back-channel."""
+def mark_backchannels(runs: list[Run], max_s: float, pause_s: float) -> list[Run]:
+    """Short runs that do not take the floor are back-channels ("mm", "yeah"):
+
+    * made while another speaker's run spans them, or
+    * between two runs of one other speaker who resumes within ``pause_s`` (a voice
+      that dominates the "mm" splits the speaker's run; it is one turn again).
+    """
     out = []
     for r in runs:
         held = any(o.speaker != r.speaker and o.start <= r.start and o.end >= r.end and o.duration > r.duration
                    for o in runs)
         out.append(Run(r.speaker, r.start, r.end, "backchannel") if r.duration <= max_s and held else r)
-    return out
+    merged: list[Run] = []
+    i = 0
+    while i < len(out):
+        r = out[i]
+        turns_before = [m for m in merged if m.kind == "turn"]
+        nxt = next((o for o in out[i + 1:] if o.kind == "turn"), None)
+        prev = turns_before[-1] if turns_before else None
+        if (r.kind == "turn" and r.duration <= max_s and prev is not None and nxt is not None
+                and prev.speaker == nxt.speaker != r.speaker
+                and r.start - prev.end < pause_s and nxt.start - r.end < pause_s):
+            merged.remove(prev)
+            merged.append(Run(prev.speaker, prev.start, max(prev.end, nxt.end)))
+            merged.append(Run(r.speaker, r.start, r.end, "backchannel"))
+            out.remove(nxt)
+        else:
+            merged.append(r)
+        i += 1
+    return sorted(merged, key=lambda x: (x.start, x.speaker))
 
 
 def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tuple[list[dict], dict]:
     """(turns for analysis.json, metrics.turn_taking) from segments with speaker/start/end."""
-    runs = mark_backchannels(speaker_runs(segments, cfg.pause_s), cfg.backchannel_max_s)
+    runs = mark_backchannels(speaker_runs(segments, cfg.pause_s, cfg.backchannel_max_s), cfg.backchannel_max_s,
+                             cfg.pause_s)
     turns = [r for r in runs if r.kind == "turn"]
     switches = []
     for prev, nxt in zip(turns, turns[1:]):

@@ -28,7 +28,8 @@ from .features import HOP_S, VoiceFeatures
 
 SILERO_FILE = "silero_vad/data/silero_vad_16k_sequence.onnx"
 SILERO_HINT = "pip install --no-deps silero-vad==6.2.3"
-_WINDOW, _CONTEXT, _RATE = 512, 64, 16000   # the sequence model: 32 ms windows with 4 ms of context
+SILERO_RATE = 16000
+_WINDOW, _CONTEXT = 512, 64   # the sequence model: 32 ms windows with 4 ms of context
 _BLOCK = 1875                              # windows per call (60 s)
 
 
@@ -51,7 +52,7 @@ def silero_path() -> Path:
 class Silero:
     """Speech probability per 32 ms window of 16 kHz audio, streamed in one-minute blocks."""
 
-    step_s = _WINDOW / _RATE
+    step_s = _WINDOW / SILERO_RATE
 
     def __init__(self) -> None:
         import onnxruntime as ort
