@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 
-import vigvision
 from vigvision.agreement import diarization_error, frame_f1
 from vigvision.config import Config, TurnsConfig
 from vigvision.io.audio import Audio

@@ -5,8 +5,8 @@
         --a Gaussian per voice on frame features, Viterbi with a switch cost--> one voice per frame
         --each visible person's mouth movement against each voice's activity--> voice -> person or None
 
-Pitch is in octaves scaled by ``pitch_scale_oct`` (a 0.15 octave, ~11%, difference
-weighs one unit); timbre (MFCC 1-12) is scaled by its spread in this recording.
+Pitch is in octaves scaled so that a 0.15 octave (~11%) difference weighs one unit;
+timbre (MFCC 1-12) is scaled by its spread in this recording.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ _WINDOW_S = 0.3             # voices are clustered on windows this long
 _PITCH_SCALE_OCT = 0.15     # a pitch difference of this many octaves weighs one unit
 _MIN_VOICE_SHARE = 0.04     # a cluster with fewer of the windows is folded into the nearest
 _MIN_SEGMENT_S = 0.12
+_VOICED = 0.3               # a frame's pitch counts where its aperiodicity is below this
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Voices:
 def _scaled(features: VoiceFeatures, vocal: np.ndarray) -> np.ndarray:
     """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12]."""
     pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
-    pitch[features.aperiodicity >= 0.3] = np.nan
+    pitch[features.aperiodicity >= _VOICED] = np.nan
     m = features.mfcc.astype(np.float64)
     enough = vocal.sum() > 10
     centre = m[vocal].mean(axis=0) if enough else np.zeros(m.shape[1])
@@ -138,11 +139,12 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
     the one that dominates it (overlaps are not separated yet).
     """
     x = _scaled(features, vocal)
+    voiced = (features.aperiodicity < _VOICED) & np.isfinite(features.f0_hz)
     desc, spans = _windows(x, vocal, int(round(_WINDOW_S / HOP_S)))
-    if len(desc) == 0:
-        lab_frames = np.where(vocal, 0, -1)
-        return Voices(_segments(lab_frames), [float(np.nanmedian(features.f0_hz[vocal])) if vocal.any()
-                                                 else float("nan")])
+    if len(desc) == 0:  # too little voiced sound to tell voices apart: one voice
+        one = vocal & voiced
+        return Voices(_segments(np.where(vocal, 0, -1)),
+                      [float(np.median(features.f0_hz[one])) if one.any() else float("nan")])
     k = int(np.clip(max(2, n_persons), 1, s.max_voices))
     k = min(k, len(desc))
     lab = _merge(desc, _kmeans(desc, k) if k > 1 else np.zeros(len(desc), int), s.merge_distance)
@@ -154,8 +156,7 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
         cost = -_frame_loglik(x, members)
         labels_frame = viterbi(cost, vocal, s.voice_switch_cost)
     segments = _segments(labels_frame)
-    f0 = [float(np.nanmedian(features.f0_hz[(labels_frame == v) & (features.aperiodicity < 0.3)]))
-          if ((labels_frame == v) & (features.aperiodicity < 0.3) & np.isfinite(features.f0_hz)).any()
+    f0 = [float(np.median(features.f0_hz[(labels_frame == v) & voiced])) if ((labels_frame == v) & voiced).any()
           else float("nan") for v in range(n_voices)]
     return Voices(segments, f0)
 
