@@ -23,6 +23,7 @@ import numpy as np
 
 from ..config import VoiceConfig
 from ..errors import VigvisionError
+from ..sequence import runs
 from ..time import Intervals
 from .features import HOP_S, VoiceFeatures
 
@@ -121,9 +122,8 @@ def _hysteresis(p: np.ndarray, on: float, off: float) -> np.ndarray:
 
 
 def _drop_short_runs(mask: np.ndarray, min_len: int) -> np.ndarray:
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
     out = mask.copy()
-    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-        if b - a < min_len:
+    for a, b, on in runs(mask.astype(np.int8)):
+        if on and b - a < min_len:
             out[a:b] = False
     return out
