@@ -21,7 +21,8 @@ from ..io.audio import Audio
 from .features import VoiceFeatures, extract
 from .speakers import Voices, assign, find_voices, mouth_scores
 from .turns import turn_taking
-from .vad import SILERO_RATE, Silero, level_gain, vocal_frames
+from .embedding import embed_windows
+from .vad import SILERO_RATE, Silero, level_gain, noise_floor_db, silero_on_grid, vocal_frames
 
 
 @dataclass
@@ -30,11 +31,13 @@ class VoicePass:
 
     features: VoiceFeatures
     silero: np.ndarray   # speech probability per 32 ms window
-    gain: float          # level normalisation applied before silero
+    gain: float          # level normalisation applied before silero and the encoder
+    embed_starts: np.ndarray   # first 10 ms frame of each 1 s embedding window
+    embeddings: np.ndarray     # (windows, 256) speaker embeddings, float16
 
     def save(self, folder: Path) -> None:
         np.savez(folder / "voice.npz", silero=self.silero, gain=np.float64(self.gain),
-                 **self.features.to_arrays())
+                 embed_starts=self.embed_starts, embeddings=self.embeddings, **self.features.to_arrays())
 
     @classmethod
     def load(cls, folder: Path) -> "VoicePass | None":
@@ -43,18 +46,22 @@ class VoicePass:
             return None
         with np.load(path) as z:
             feats = VoiceFeatures(z["level_db"], z["f0_hz"], z["aperiodicity"], z["mfcc"], z["band_db"])
-            return cls(feats, z["silero"], float(z["gain"]))
+            return cls(feats, z["silero"], float(z["gain"]), z["embed_starts"], z["embeddings"])
 
 
 def run_pass(audio: Audio) -> VoicePass:
     features = extract(audio.samples, audio.sample_rate)
     gain = level_gain(features)
     samples = audio.samples
-    if audio.sample_rate != SILERO_RATE:  # the sequence model is for 16 kHz
+    if audio.sample_rate != SILERO_RATE:  # silero and the voice encoder are for 16 kHz
         from scipy.signal import resample_poly
 
         samples = resample_poly(np.asarray(samples, np.float32), SILERO_RATE, audio.sample_rate)
-    return VoicePass(features, Silero()(samples, gain), gain)
+    probs = Silero()(samples, gain)
+    # embeddings only where there is sound to speak of (any setting of the VAD could call it vocal)
+    sound = (features.band_db > noise_floor_db(features) + 3.0) | (silero_on_grid(features, probs) > 0.2)
+    starts, emb = embed_windows(samples, gain, sound)
+    return VoicePass(features, probs, gain, starts, emb)
 
 
 @dataclass
@@ -72,7 +79,7 @@ class VoiceResult:
 def find_speech(voice: VoicePass, n_persons: int, config: Config) -> Voices:
     """Vocal activity split into voices, from the cached pass (no persons needed)."""
     vocal, _, _ = vocal_frames(voice.features, voice.silero, config.voice)
-    return find_voices(voice.features, vocal, n_persons, config.voice)
+    return find_voices(voice.features, vocal, n_persons, config.voice, voice.embed_starts, voice.embeddings)
 
 
 def build(voice: VoicePass, persons: list[dict], signals, duration_s: float,

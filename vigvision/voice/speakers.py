@@ -25,6 +25,10 @@ _PITCH_SCALE_OCT = 0.15     # a pitch difference of this many octaves weighs one
 _MIN_VOICE_SHARE = 0.04     # a cluster with fewer of the windows is folded into the nearest
 _MIN_SEGMENT_S = 0.12
 _VOICED = 0.3               # a frame's pitch counts where its aperiodicity is below this
+_REFINE_ROUNDS = 5          # re-estimations of the voices from the frames given to them
+_EMBED_AXES = 4             # speaker-embedding directions kept
+_EMBED_WEIGHT = 1.0         # their weight against pitch and timbre (per axis, in spreads)
+_EMBED_MIN_SEPARATION = 0.07  # cosine margin at which embedding clusters are trusted (see _by_embedding)
 
 
 @dataclass(frozen=True)
@@ -47,15 +51,34 @@ class Voices:
         return Intervals([(s.start, s.end) for s in self.segments if s.voice == voice]).to_mask(times)
 
 
-def _scaled(features: VoiceFeatures, vocal: np.ndarray) -> np.ndarray:
-    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12]."""
-    pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
-    pitch[features.aperiodicity >= _VOICED] = np.nan
-    m = features.mfcc.astype(np.float64)
+def _standardised(m: np.ndarray, vocal: np.ndarray) -> np.ndarray:
+    """Columns centred and scaled by their spread over the vocal frames."""
     enough = vocal.sum() > 10
     centre = m[vocal].mean(axis=0) if enough else np.zeros(m.shape[1])
     spread = m[vocal].std(axis=0) if enough else np.ones(m.shape[1])
-    return np.column_stack([pitch, (m - centre) / (spread + 1e-6)])
+    return (m - centre) / (spread + 1e-6)
+
+
+def _speaker_axes(emb: np.ndarray, vocal: np.ndarray) -> np.ndarray:
+    """Frame embeddings projected on their main axes of variation over the vocal frames (the
+    directions in which the voices in this recording differ), standardised, times the weight."""
+    have = vocal & (np.abs(emb).sum(axis=1) > 0)
+    if have.sum() <= _EMBED_AXES:
+        return np.zeros((len(emb), 0))
+    centred = emb[have] - emb[have].mean(axis=0)
+    _, _, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=False)
+    proj = (emb - emb[have].mean(axis=0)) @ vt[:_EMBED_AXES].T
+    return _EMBED_WEIGHT * _standardised(proj, have)
+
+
+def _scaled(features: VoiceFeatures, vocal: np.ndarray, emb: np.ndarray | None = None) -> np.ndarray:
+    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12, speaker axes]."""
+    pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
+    pitch[features.aperiodicity >= _VOICED] = np.nan
+    cols = [pitch[:, None], _standardised(features.mfcc.astype(np.float64), vocal)]
+    if emb is not None:
+        cols.append(_speaker_axes(emb, vocal))
+    return np.column_stack(cols)
 
 
 def _windows(x: np.ndarray, vocal: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,15 +155,88 @@ def _frame_loglik(x: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: VoiceConfig) -> Voices:
+def _spectral(emb: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """Spectral clustering of unit embeddings by cosine affinity, each window keeping its
+    nearest 30 % of neighbours (the usual pruning for speaker embeddings); returns the labels
+    and the separation (mean cosine within clusters less mean cosine between them)."""
+    sim = emb @ emb.T
+    a = np.clip(sim, 0.0, None)
+    keep = max(2, int(0.3 * len(a)))
+    a = np.where(a >= np.sort(a, axis=1)[:, -keep][:, None], a, 0.0)
+    a = (a + a.T) / 2
+    d = 1.0 / np.sqrt(a.sum(axis=1) + 1e-9)
+    _, vec = np.linalg.eigh(np.eye(len(a)) - a * d[:, None] * d[None, :])
+    v = vec[:, :k] / (np.linalg.norm(vec[:, :k], axis=1, keepdims=True) + 1e-9)
+    lab = _kmeans(v, k)
+    same = lab[:, None] == lab[None, :]
+    if same.all():
+        return lab, 0.0
+    return lab, float(sim[same].mean() - sim[~same].mean())
+
+
+def _fit(x: np.ndarray, vocal: np.ndarray, members: list[np.ndarray], switch: float) -> np.ndarray:
+    """One voice per vocal frame by Viterbi, each voice re-fitted on the frames it was given until
+    nothing changes (Viterbi training)."""
+    n_voices = len(members)
+    labels = viterbi(-_frame_loglik(x, members), vocal, switch)
+    for _ in range(_REFINE_ROUNDS):
+        members = [x[labels == v] for v in range(n_voices)]
+        if min(len(m) for m in members) < 10:
+            break
+        new = viterbi(-_frame_loglik(x, members), vocal, switch)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
+def _by_embedding(x: np.ndarray, vocal: np.ndarray, starts: np.ndarray, emb: np.ndarray,
+                  k: int) -> list[np.ndarray] | None:
+    """Voice members from spectral clustering of the 1 s embedding windows that are mostly vocal
+    (each window lends the frames of its middle quarter-second); None unless the clusters are
+    clearly apart (as real voices are; the encoder hears synthetic voices of one speech
+    synthesiser, or non-speech sounds, as much alike)."""
+    from .embedding import STEP, WINDOW
+
+    cover = np.concatenate([[0], np.cumsum(vocal)])
+    ends = np.minimum(starts + WINDOW, len(vocal))
+    mostly = (cover[ends] - cover[np.minimum(starts, len(vocal))]) >= WINDOW / 2
+    if mostly.sum() < 4 * k:
+        return None
+    e = emb[mostly].astype(np.float64)
+    lab, separation = _spectral(e / np.linalg.norm(e, axis=1, keepdims=True), k)
+    if separation < _EMBED_MIN_SEPARATION:
+        return None
+    mid = starts[mostly] + (WINDOW - STEP) // 2
+    members = []
+    for v in range(k):
+        idx = np.concatenate([np.arange(m, m + STEP) for m in mid[lab == v]]) if (lab == v).any() else []
+        idx = np.asarray(idx, int)
+        idx = idx[vocal[idx]]
+        if len(idx) < 10:
+            return None
+        members.append(x[idx])
+    return members
+
+
+def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: VoiceConfig,
+                embed_starts: np.ndarray | None = None, embeddings: np.ndarray | None = None) -> Voices:
     """Split the vocal frames into voices (see module doc).
 
-    Each frame gets one voice: where two people vocalise at once, the frame goes to
-    the one that dominates it (overlaps are not separated yet).
+    The voices start from spectral clustering of speaker embeddings where those form clearly
+    separate clusters (it tells apart voices of similar pitch), else from k-means on pitch and
+    timbre (which tells apart voices of different pitch, and non-speech sounds such as an
+    infant's that the encoder was not trained on); then each is fitted to its frames.
+    Each frame gets one voice: where two people vocalise at once, the frame goes to the one
+    that dominates it (overlaps are not separated).
     """
-    x = _scaled(features, vocal)
+    from .embedding import frame_embeddings
+
+    have_emb = embeddings is not None and len(embeddings) > 0
+    frame_emb = frame_embeddings(embed_starts, embeddings, len(features)) if have_emb else None
+    x = _scaled(features, vocal, frame_emb)
     voiced = (features.aperiodicity < _VOICED) & np.isfinite(features.f0_hz)
-    desc, spans = _windows(x, vocal, int(round(_WINDOW_S / HOP_S)))
+    desc, spans = _windows(x[:, :13], vocal, int(round(_WINDOW_S / HOP_S)))
     if len(desc) == 0:  # too little voiced sound to tell voices apart: one voice
         one = vocal & voiced
         return Voices(_segments(np.where(vocal, 0, -1)),
@@ -149,16 +245,28 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
     k = min(k, len(desc))
     lab = _merge(desc, _kmeans(desc, k) if k > 1 else np.zeros(len(desc), int), s.merge_distance)
     n_voices = int(lab.max()) + 1
-    members = [np.concatenate([x[a:b] for (a, b), l_ in zip(spans, lab) if l_ == v]) for v in range(n_voices)]
     if n_voices == 1:
         labels_frame = np.where(vocal, 0, -1)
     else:
-        cost = -_frame_loglik(x, members)
-        labels_frame = viterbi(cost, vocal, s.voice_switch_cost)
+        members = _by_embedding(x, vocal, embed_starts, embeddings, n_voices) if have_emb else None
+        if members is None:
+            members = [np.concatenate([x[a:b] for (a, b), l_ in zip(spans, lab) if l_ == v])
+                       for v in range(n_voices)]
+        labels_frame = _by_pitch(_fit(x, vocal, members, s.voice_switch_cost), x, n_voices)
     segments = _segments(labels_frame)
     f0 = [float(np.median(features.f0_hz[(labels_frame == v) & voiced])) if ((labels_frame == v) & voiced).any()
           else float("nan") for v in range(n_voices)]
     return Voices(segments, f0)
+
+
+def _by_pitch(labels: np.ndarray, x: np.ndarray, n_voices: int) -> np.ndarray:
+    """Relabel so that voice 0 has the lowest mean pitch (as _merge numbers them)."""
+    pitch = [np.nanmean(x[labels == v, 0]) if np.isfinite(x[labels == v, 0]).any() else np.inf
+             for v in range(n_voices)]
+    order = np.argsort(pitch)
+    remap = np.full(n_voices + 1, -1)
+    remap[order] = np.arange(n_voices)
+    return np.where(labels >= 0, remap[labels], -1)
 
 
 def _segments(labels: np.ndarray) -> list[VoiceSegment]:

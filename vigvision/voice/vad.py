@@ -98,10 +98,7 @@ def noise_floor_db(features: VoiceFeatures) -> float:
 def vocal_frames(features: VoiceFeatures, silero_probs: np.ndarray, s: VoiceConfig,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vocal, from_silero, from_voiced) boolean masks on the 10 ms feature grid."""
-    n = len(features)
-    # silero's 32 ms windows onto the 10 ms grid
-    idx = np.minimum((features.times + HOP_S / 2) // Silero.step_s, len(silero_probs) - 1).astype(int)
-    probs = silero_probs[idx] if len(silero_probs) else np.zeros(n)
+    probs = silero_on_grid(features, silero_probs)
     speech = _hysteresis(probs, s.vad_threshold, s.vad_release)
     floor = noise_floor_db(features)
     voiced = ((features.aperiodicity < s.voiced_aperiodicity) & np.isfinite(features.f0_hz)
@@ -110,6 +107,12 @@ def vocal_frames(features: VoiceFeatures, silero_probs: np.ndarray, s: VoiceConf
     vocal = speech | voiced
     iv = Intervals.from_mask(vocal, step=HOP_S).support(s.min_silence_s).remove_short(s.min_vocal_s)
     return iv.to_mask(features.times + HOP_S / 2), speech, voiced
+
+
+def silero_on_grid(features: VoiceFeatures, silero_probs: np.ndarray) -> np.ndarray:
+    """silero's 32 ms window probabilities on the 10 ms feature grid."""
+    idx = np.minimum((features.times + HOP_S / 2) // Silero.step_s, len(silero_probs) - 1).astype(int)
+    return silero_probs[idx] if len(silero_probs) else np.zeros(len(features))
 
 
 def _hysteresis(p: np.ndarray, on: float, off: float) -> np.ndarray:
