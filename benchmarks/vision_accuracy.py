@@ -197,6 +197,16 @@ def _confusion(truth, pred) -> dict:
     return out
 
 
+def side_persons(result) -> dict[str, tuple[str, str]]:
+    """{"left": (left person, the other), "right": (...)} for the two persons seen longest,
+    by their median x (labels name people by their side of the frame); {} unless two were seen."""
+    main = sorted(result.persons, key=lambda p: -p["seen_s"])[:2]
+    if len(main) != 2:
+        return {}
+    left, right = sorted(main, key=lambda p: p["median_x_px"])
+    return {"left": (left["id"], right["id"]), "right": (right["id"], left["id"])}
+
+
 def lookit_gaze(root: Path, work: Path) -> dict:
     """Six lookit-laughter clips labelled every 0.5 s (benchmarks/labels/lookit_laughter_gaze/)."""
     clips, truth_all, pred_all, mutual_slices = [], [], [], []
@@ -204,11 +214,7 @@ def lookit_gaze(root: Path, work: Path) -> dict:
         labels = list(csv.DictReader(open(label_file)))
         result = analyse(root / "lookit-laughter" / (label_file.stem + ".mp4"), work)
         sig = result.signals()
-        main = sorted(result.persons, key=lambda p: -p["seen_s"])[:2]
-        sides = {}
-        if len(main) == 2:
-            left, right = sorted(main, key=lambda p: p["median_x_px"])
-            sides = {"left": (left["id"], right["id"]), "right": (right["id"], left["id"])}
+        sides = side_persons(result)
         truth, pred, found = [], [], []
         for row in labels:
             t = float(row["time_s"])

@@ -37,7 +37,7 @@ from vigvision.voice.build import find_speech, run_pass
 from vigvision.voice.features import HOP_S
 from vigvision.voice.turns import turn_taking
 
-from .vision_accuracy import footage_root
+from .vision_accuracy import LABELS, footage_root, side_persons
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SNRS = (20, 10, 5)
@@ -198,6 +198,92 @@ def rttm_sample(root: Path, config: Config) -> dict:
                             Intervals([(s.start, s.end) for s in voices.segments]), end=audio.duration_s)}
 
 
+def _label_rows(path: Path) -> list[dict]:
+    import csv
+
+    return [{**r, "start": float(r["start"]), "end": float(r["end"])} for r in csv.DictReader(open(path))]
+
+
+def labelled_clip(video: Path, labels: Path, work: Path) -> dict:
+    """One clip with our who-vocalises labels (benchmarks/labels/*_voice/) through vigvision.analyze.
+
+    Frames are 10 ms. VAD F1: every labelled vocal row (any ``who``) against all speech segments.
+    Attribution: frames where exactly one side is labelled (left or right, no overlapping row,
+    not ``unknown``) and vigvision gives the frame to someone: the share given to the person on
+    that side (the product's own output: voices -> persons, no mapping). ``sure`` repeats it on
+    the rows marked sure. Overlap: frames labelled for both sides, and how vigvision gives them.
+    """
+    rows = _label_rows(labels)
+    result = vigvision.analyze(video, work / video.stem)
+    sides = side_persons(result)
+    end = result.video["duration_s"]
+    t = np.arange(int(end / HOP_S)) * HOP_S + HOP_S / 2
+
+    def mask(sel) -> np.ndarray:
+        return Intervals([(r["start"], r["end"]) for r in rows if sel(r)]).to_mask(t)
+
+    vocal = mask(lambda r: True)
+    side_mask = {side: mask(lambda r, s=side: r["who"] == s) for side in ("left", "right")}
+    sure_mask = {side: mask(lambda r, s=side: r["who"] == s and r["certainty"] == "sure") for side in side_mask}
+    unknown = mask(lambda r: r["who"] == "unknown")
+    hyp = {p: Intervals([(g["start"], g["end"]) for g in result.speech if g["person"] == p]).to_mask(t)
+           for p in {g["person"] for g in result.speech}}
+    anyone = Intervals([(g["start"], g["end"]) for g in result.speech]).to_mask(t)
+    given = np.any([m for p, m in hyp.items() if p is not None], axis=0) if any(p for p in hyp) else np.zeros(len(t), bool)
+
+    def attribution(masks: dict) -> dict:
+        single = (masks["left"] ^ masks["right"]) & ~unknown & ~(side_mask["left"] & side_mask["right"])
+        right = np.zeros(len(t), bool)
+        for side, m in masks.items():
+            if side in sides and sides[side][0] in hyp:
+                right |= m & hyp[sides[side][0]]
+        found = single & given
+        return {"frames_s": round(float(single.sum()) * HOP_S, 2), "given_s": round(float(found.sum()) * HOP_S, 2),
+                "coverage": round(float(found.sum() / single.sum()), 4) if single.sum() else None,
+                "accuracy": round(float((right & found).sum() / found.sum()), 4) if found.sum() else None}
+
+    both = side_mask["left"] & side_mask["right"]
+    out = {"clip": video.name, "labelled_vocal_s": round(float(vocal.sum()) * HOP_S, 2),
+           "vad": frame_f1(Intervals([(r["start"], r["end"]) for r in rows]),
+                           Intervals([(g["start"], g["end"]) for g in result.speech]), end=end),
+           "attribution": attribution(side_mask), "attribution_sure": attribution(sure_mask),
+           "persons": {side: ids[0] for side, ids in sides.items()},
+           "speakers": sorted({g["person"] or g["voice"] for g in result.speech}),
+           "roles": {p["id"]: p["role"] for p in result.persons}}
+    if both.any():
+        out["overlap"] = {"labelled_s": round(float(both.sum()) * HOP_S, 2),
+                          "heard_as_vocal": round(float((both & anyone).sum() / both.sum()), 4),
+                          "given_to_both": 0.0}  # each frame goes to one voice: overlap is not split
+    print(f"  {video.name}: VAD F1 {out['vad']['f1']:.3f}, attribution {out['attribution']['accuracy']} "
+          f"on {out['attribution']['given_s']} s, sure {out['attribution_sure']['accuracy']}", flush=True)
+    return out
+
+
+def real_labelled(root: Path, work: Path) -> dict:
+    """The lookit-laughter clips and the interview with our labels."""
+    clips = []
+    for folder, footage in (("lookit_laughter_voice", "lookit-laughter"), ("interview_voice", "interview")):
+        for labels in sorted((LABELS / folder).glob("*.csv")):
+            clips.append(labelled_clip(root / footage / (labels.stem + ".mp4"), labels, work))
+
+    def pooled(sel, key) -> dict:
+        chosen = [c for c in clips if sel(c) and c[key]["accuracy"] is not None]
+        frames = sum(c[key]["given_s"] for c in chosen)
+        labelled = sum(c[key]["frames_s"] for c in clips if sel(c))
+        acc = sum(c[key]["accuracy"] * c[key]["given_s"] for c in chosen) / frames if frames else None
+        return {"clips": len(chosen), "labelled_s": round(labelled, 2), "given_s": round(frames, 2),
+                "coverage": round(frames / labelled, 4) if labelled else None,
+                "accuracy": round(acc, 4) if acc is not None else None}
+
+    family = lambda c: c["clip"].split(".")[0] in ("2UWdXP", "6c6MZQ", "3dC3SQ")  # noqa: E731
+    return {"clips": clips,
+            "lookit_laughter": {"attribution": pooled(family, "attribution"),
+                                "attribution_sure": pooled(family, "attribution_sure"),
+                                "vad_f1_mean": round(float(np.mean([c["vad"]["f1"] for c in clips if family(c)])), 4)},
+            "interview": {"attribution": pooled(lambda c: not family(c), "attribution"),
+                          "attribution_sure": pooled(lambda c: not family(c), "attribution_sure")}}
+
+
 def speed(config: Config) -> dict:
     """The audio path on 10 minutes of generated dialogue with noise, one core."""
     parts = [make_dialogue(pair, seed=s).noisy(10) for pair in PAIRS for s in (1, 2, 3, 4)]
@@ -235,6 +321,9 @@ def main() -> int:
         result["rttm"] = rttm_sample(root, config)
         print(f"  rttm: {result['rttm']['no_collar']}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
+        if (root / "lookit-laughter").is_dir():
+            print("real clips with our labels ...", flush=True)
+            result["real"] = real_labelled(root, Path(tmp))
         result["whole_path"] = whole_path(Path(tmp))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "voice_accuracy.json").write_text(json.dumps(result, indent=1) + "\n")
@@ -265,6 +354,27 @@ def markdown(r: dict) -> str:
         lines += ["", "Whole CLI path (two-face video, 10 dB, voices + mouths -> persons, no mapping):", ""]
         lines += [f"- {w['pair']}: attribution to persons {w['attribution_accuracy_persons']}, "
                   f"speakers {w['speakers_found']}, roles {w['roles']}" for w in r["whole_path"]]
+    if "real" in r:
+        x = r["real"]
+        lines += ["", "Real footage with our labels (benchmarks/labels/lookit_laughter_voice/, interview_voice/; how "
+                  "they were made: benchmarks/labels/README.md). Whole CLI path; attribution is to persons "
+                  "(voices + mouths), no mapping; coverage = share of single-speaker labelled time that vigvision "
+                  "gave to some person; accuracy = share of that given to the right one.", "",
+                  "| clip | labelled vocal s | VAD F1 | coverage | attribution acc | acc on 'sure' rows | speakers |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
+        for c in x["clips"]:
+            a, b = c["attribution"], c["attribution_sure"]
+            lines.append(f"| {c['clip']} | {c['labelled_vocal_s']} | {c['vad']['f1']} | {a['coverage']} | "
+                         f"{a['accuracy']} | {b['accuracy']} | {', '.join(c['speakers'])} |")
+        for name in ("lookit_laughter", "interview"):
+            a, b = x[name]["attribution"], x[name]["attribution_sure"]
+            lines.append(f"| **{name}, pooled** | | {x[name].get('vad_f1_mean', '')} | {a['coverage']} | "
+                         f"{a['accuracy']} | {b['accuracy']} | |")
+        ov = [c for c in x["clips"] if "overlap" in c]
+        for c in ov:
+            lines += ["", f"{c['clip']}: {c['overlap']['labelled_s']} s labelled as both talking at once; "
+                      f"{c['overlap']['heard_as_vocal']:.0%} of it heard as vocal, none of it given to both "
+                      "(each frame goes to one voice)."]
     if "rttm" in r:
         x = r["rttm"]
         lines += ["", f"Real two-speaker dialogue ({x['clip']}, RTTM): voices found {x['voices_found']} "

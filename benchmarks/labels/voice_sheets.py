@@ -4,7 +4,8 @@
 
 For each ``--span`` seconds of the video, one PNG: the spectrogram (0-4 kHz, grid every
 0.5 s, ticks every 0.1 s) with vigvision's YIN pitch as cyan dots, the level, and for each
-person (left to right in the frame) the face every 0.2 s, so a labeller can see whose mouth moves with
+person (left to right in the frame) the face every 0.2 s with vigvision's mouth opening as a
+green line, so a labeller can see whose mouth moves with
 which sound. The face boxes come from vigvision's analysis only to place the crops;
 the labels are the labeller's reading of the pictures (benchmarks/labels/README.md).
 """
@@ -95,6 +96,11 @@ def main(video: str, analysis: str, prefix: str, span: float = 5.0) -> None:
 
                 strip.append(cv2.resize(crop, (88, 96)) if crop.size else np.zeros((96, 88, 3), np.uint8))
             ax.imshow(np.concatenate(strip, axis=1), aspect="auto", extent=[t0, t0 + len(strip) * CROP_EVERY_S, 0, 1])
+            inside = rows[(rows.time_s >= t0) & (rows.time_s < t1)]
+            m = inside.mouth_open.to_numpy(float)
+            if np.isfinite(m).any():   # vigvision's mouth opening, scaled into the strip: a guide to movement
+                lo, hi = np.nanpercentile(rows.mouth_open, [2, 98])
+                ax.plot(inside.time_s, 0.05 + 0.9 * np.clip((m - lo) / (hi - lo + 1e-9), 0, 1), color="lime", lw=1.2)
             ax.set_xlim(t0, t1)
             ax.set_yticks([])
             ax.set_ylabel(f"{pid} (x={rows.face_x.median():.0f})")

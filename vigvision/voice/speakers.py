@@ -281,8 +281,11 @@ def _segments(labels: np.ndarray) -> list[VoiceSegment]:
 
 def mouth_scores(voices: Voices, mouth: dict[str, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """(voices, persons) score: how much more a person's mouth moves while the voice is heard
-    than while other voices are (difference of means, in units of that person's spread).
+    than while nobody vocalises (difference of means, in units of that person's spread).
 
+    The baseline is silence, not the other voices: one person's voice is often found as two
+    (a parent's ordinary and infant-directed speech lie an octave apart), and against the
+    other half of their own voice their mouth would score nothing.
     ``mouth``: per person, (frame times, mouth opening) where the face was seen.
     """
     persons = list(mouth)
@@ -298,24 +301,36 @@ def mouth_scores(voices: Voices, mouth: dict[str, tuple[np.ndarray, np.ndarray]]
         active = [voices.activity(v, t) for v in range(voices.count)]
         anyone = np.any(active, axis=0) if active else np.zeros(len(t), bool)
         for v in range(voices.count):
-            own, other = active[v], anyone & ~active[v]
+            own = active[v]
             if own.sum() < 3:
                 continue
-            base = move[other].mean() if other.sum() >= 3 else move[~anyone].mean() if (~anyone).sum() >= 3 else 0
+            if (~anyone).sum() >= 3:
+                base = move[~anyone].mean()
+            else:  # vocal all the time this face was seen: against the other voices
+                other = anyone & ~own
+                base = move[other].mean() if other.sum() >= 3 else move.mean()
             out[v, j] = (move[own].mean() - base) / spread
     return out
 
 
 def assign(scores: np.ndarray, persons: list[str], min_score: float) -> list[str | None]:
-    """Voice -> person by the best one-to-one matching of scores; None where no person's
-    mouth moves with the voice (someone off-screen, or a face not seen)."""
+    """Voice -> the person whose mouth moves most with it; None where no person's mouth moves
+    with the voice by ``min_score`` (someone off-screen, or a face not seen). Two voices may
+    go to one person (one person's voice found as two); where two voices would, and another
+    person's mouth also moves with one of them, the best one-to-one matching decides."""
     from scipy.optimize import linear_sum_assignment
 
     out: list[str | None] = [None] * scores.shape[0]
     if not persons or not scores.size:
         return out
-    rows, cols = linear_sum_assignment(-scores)
-    for r, c in zip(rows, cols):
-        if scores[r, c] >= min_score:
-            out[r] = persons[c]
+    best = scores.argmax(axis=1)
+    pairs = list(enumerate(best))
+    if len(set(best)) < len(best):  # a person is the best for several voices
+        rows, cols = linear_sum_assignment(-scores)
+        one_to_one = dict(zip(rows, cols))
+        pairs = [(v, one_to_one[v] if v in one_to_one and scores[v, one_to_one[v]] >= min_score else b)
+                 for v, b in pairs]
+    for v, c in pairs:
+        if scores[v, c] >= min_score:
+            out[v] = persons[c]
     return out
