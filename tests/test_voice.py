@@ -126,6 +126,93 @@ def test_two_voices_are_told_apart_at_10_db(dialogues, pair):
     assert der["confusion"] <= 0.1
 
 
+@pytest.mark.slow
+def test_one_person_talking_alone_is_given_all_the_speech(tmp_path):
+    """Audio alone splits one voice in two (it looks for at least as many voices as faces);
+    the mouths give both halves to the one person who talks, and there is no switch."""
+    require_tool("espeak-ng")
+    from vigvision import analyze
+    from vigvision.testing.dialogue import Dialogue, make_dialogue, write_dialogue_video
+
+    d = make_dialogue("woman-child", seed=5)
+    alone = d.audio.copy()
+    for seg in d.segments:            # silence the child: only the woman (left face) remains
+        if seg.speaker == 1:
+            alone[int(seg.start * RATE):int(seg.end * RATE)] = 0
+    solo = Dialogue(alone, [seg for seg in d.segments if seg.speaker == 0], d.voices, d.seed)
+    result = analyze(write_dialogue_video(solo, tmp_path / "solo.mp4", snr_db=20), tmp_path / "out")
+    said = {p: sum(g["end"] - g["start"] for g in result.speech if g["person"] == p) for p in ("P1", "P2", None)}
+    assert said["P2"] == 0 and said[None] == 0          # every voice found goes to her
+    # and it covers her speech (less the pauses between words that the truth's utterance extents keep)
+    assert said["P1"] >= 0.75 * solo.vocal().total
+    assert result.metrics["turn_taking"]["switches"] == 0
+
+
+def test_frame_embeddings_average_the_windows_over_each_frame():
+    from vigvision.voice.embedding import DIM, WINDOW, frame_embeddings
+
+    a, b = np.zeros(DIM, np.float16), np.zeros(DIM, np.float16)
+    a[0], b[1] = 1, 1
+    # window 0 covers frames 0..99, window 1 frames 50..149
+    out = frame_embeddings(np.array([0, 50]), np.stack([a, b]), 200)
+    assert out.shape == (200, DIM)
+    np.testing.assert_allclose(out[10, :2], [1, 0], atol=1e-6)
+    np.testing.assert_allclose(out[70, :2], [2 ** -0.5, 2 ** -0.5], atol=1e-6)   # both: their mean, normalised
+    np.testing.assert_allclose(out[120, :2], [0, 1], atol=1e-6)
+    assert not out[50 + WINDOW:].any()                                           # no window: zeros
+
+
+def test_speaker_encoder_tells_apart_two_real_voices(footage):
+    """The two speakers of the real telephone dialogue (RTTM turns): 1 s windows inside one
+    speaker's turn cluster by speaker, and the voices found follow the reference."""
+    from vigvision.io.audio import load_audio
+    from vigvision.voice.embedding import WINDOW
+    from vigvision.voice.speakers import _spectral
+
+    ref: dict[str, list] = {}
+    for line in open(footage / "speech" / "sample.rttm"):
+        p = line.split()
+        ref.setdefault(p[7], []).append((float(p[3]), float(p[3]) + float(p[4])))
+    vp = run_pass(load_audio(footage / "speech" / "sample.wav"))
+    truth, emb = [], []
+    for start, e in zip(vp.embed_starts, vp.embeddings):
+        a, b = start * HOP_S, (start + WINDOW) * HOP_S
+        inside = [k for k, spans in ref.items() if any(s <= a and b <= t for s, t in spans)]
+        others = [k for k, spans in ref.items() if k not in inside and any(s < b and a < t for s, t in spans)]
+        if len(inside) == 1 and not others:
+            truth.append(inside[0])
+            emb.append(e.astype(np.float64) / np.linalg.norm(e.astype(np.float64)))
+    truth = np.array(truth)
+    assert len(truth) >= 20 and len(set(truth)) == 2
+    labels, separation = _spectral(np.array(emb), 2)
+    agree = np.mean((labels == 0) == (truth == truth[0]))
+    assert max(agree, 1 - agree) >= 0.9
+    assert separation >= 0.07
+    voices = find_speech(vp, 2, Config())
+    der = diarization_error({k: Intervals(v) for k, v in ref.items()}, _voices(voices))
+    assert der["confusion"] <= 0.15
+
+
+def test_mouth_scores_against_silence_give_both_halves_of_one_voice_to_its_speaker():
+    from vigvision.voice.speakers import VoiceSegment, Voices, assign, mouth_scores
+
+    # one person speaks 1-3 s in a low voice and 5-7 s in a high one; the other's mouth is still
+    voices = Voices([VoiceSegment(1.0, 3.0, 0), VoiceSegment(5.0, 7.0, 1)], [220.0, 600.0])
+    t = np.arange(0, 9, 0.1)
+    rng = np.random.default_rng(0)
+    talking = voices.activity(0, t) | voices.activity(1, t)
+    speaker = np.where(talking, 0.3 + 0.2 * np.sin(t * 25), 0.05) + 0.005 * rng.standard_normal(len(t))
+    listener = 0.05 + 0.005 * rng.standard_normal(len(t))
+    scores = mouth_scores(voices, {"P1": (t, listener), "P2": (t, speaker)})
+    assert (scores[:, 1] > 1).all() and (np.abs(scores[:, 0]) < 0.5).all()
+    assert assign(scores, ["P1", "P2"], 0.05) == ["P2", "P2"]
+    # two voices, two moving mouths: each to its own
+    scores = np.array([[2.0, 0.4], [0.3, 1.2]])
+    assert assign(scores, ["P1", "P2"], 0.05) == ["P1", "P2"]
+    # nobody's mouth moves with a voice: unattributed
+    assert assign(np.array([[0.01, -0.3]]), ["P1", "P2"], 0.05) == [None]
+
+
 # -- turns ----------------------------------------------------------------------------
 
 def _segs(*spec):

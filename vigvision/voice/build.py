@@ -72,8 +72,13 @@ class VoiceResult:
     voices: list[dict]
 
     def f0_by_person(self) -> dict[str, float]:
-        return {v["person"]: v["f0_median_hz"] for v in self.voices
-                if v["person"] is not None and v["f0_median_hz"] is not None}
+        """Each person's voice pitch: of the voice heard longest where they were given two."""
+        out: dict[str, tuple[float, float]] = {}
+        for v in self.voices:
+            if v["person"] is not None and v["f0_median_hz"] is not None:
+                if v["vocal_s"] > out.get(v["person"], (-1.0, 0.0))[0]:
+                    out[v["person"]] = (v["vocal_s"], v["f0_median_hz"])
+        return {p: f0 for p, (_, f0) in out.items()}
 
 
 def find_speech(voice: VoicePass, n_persons: int, config: Config) -> Voices:

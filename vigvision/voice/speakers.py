@@ -28,6 +28,7 @@ _VOICED = 0.3               # a frame's pitch counts where its aperiodicity is b
 _REFINE_ROUNDS = 5          # re-estimations of the voices from the frames given to them
 _EMBED_AXES = 4             # speaker-embedding directions kept
 _EMBED_WEIGHT = 1.0         # their weight against pitch and timbre (per axis, in spreads)
+_SPECTRAL_MAX = 600           # embedding windows clustered at most (the rest join the nearest cluster)
 _EMBED_MIN_SEPARATION = 0.07  # cosine margin at which embedding clusters are trusted (see _by_embedding)
 
 
@@ -59,25 +60,28 @@ def _standardised(m: np.ndarray, vocal: np.ndarray) -> np.ndarray:
     return (m - centre) / (spread + 1e-6)
 
 
-def _speaker_axes(emb: np.ndarray, vocal: np.ndarray) -> np.ndarray:
-    """Frame embeddings projected on their main axes of variation over the vocal frames (the
+def _speaker_axes(frame_emb: np.ndarray, window_emb: np.ndarray, vocal: np.ndarray) -> np.ndarray:
+    """Frame embeddings projected on the main axes of variation of the window embeddings (the
     directions in which the voices in this recording differ), standardised, times the weight."""
-    have = vocal & (np.abs(emb).sum(axis=1) > 0)
-    if have.sum() <= _EMBED_AXES:
-        return np.zeros((len(emb), 0))
-    centred = emb[have] - emb[have].mean(axis=0)
-    _, _, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=False)
-    proj = (emb - emb[have].mean(axis=0)) @ vt[:_EMBED_AXES].T
+    have = vocal & (np.abs(frame_emb).sum(axis=1) > 0)
+    if have.sum() <= _EMBED_AXES or len(window_emb) <= _EMBED_AXES:
+        return np.zeros((len(frame_emb), 0))
+    w = window_emb.astype(np.float64)
+    centre = w.mean(axis=0)
+    _, _, vt = np.linalg.svd(w - centre, full_matrices=False)
+    proj = (frame_emb - centre) @ vt[:_EMBED_AXES].T
     return _EMBED_WEIGHT * _standardised(proj, have)
 
 
-def _scaled(features: VoiceFeatures, vocal: np.ndarray, emb: np.ndarray | None = None) -> np.ndarray:
-    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12, speaker axes]."""
+def _scaled(features: VoiceFeatures, vocal: np.ndarray, emb: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> np.ndarray:
+    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12, speaker axes];
+    ``emb``: (frame embeddings, window embeddings)."""
     pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
     pitch[features.aperiodicity >= _VOICED] = np.nan
     cols = [pitch[:, None], _standardised(features.mfcc.astype(np.float64), vocal)]
     if emb is not None:
-        cols.append(_speaker_axes(emb, vocal))
+        cols.append(_speaker_axes(emb[0], emb[1], vocal))
     return np.column_stack(cols)
 
 
@@ -165,8 +169,11 @@ def _spectral(emb: np.ndarray, k: int) -> tuple[np.ndarray, float]:
     a = np.where(a >= np.sort(a, axis=1)[:, -keep][:, None], a, 0.0)
     a = (a + a.T) / 2
     d = 1.0 / np.sqrt(a.sum(axis=1) + 1e-9)
-    _, vec = np.linalg.eigh(np.eye(len(a)) - a * d[:, None] * d[None, :])
-    v = vec[:, :k] / (np.linalg.norm(vec[:, :k], axis=1, keepdims=True) + 1e-9)
+    from scipy.linalg import eigh
+
+    # only the k smallest eigenvectors of the normalised Laplacian (all of them cost 50x more)
+    _, vec = eigh(np.eye(len(a)) - a * d[:, None] * d[None, :], subset_by_index=[0, k - 1])
+    v = vec / (np.linalg.norm(vec, axis=1, keepdims=True) + 1e-9)
     lab = _kmeans(v, k)
     same = lab[:, None] == lab[None, :]
     if same.all():
@@ -204,9 +211,16 @@ def _by_embedding(x: np.ndarray, vocal: np.ndarray, starts: np.ndarray, emb: np.
     if mostly.sum() < 4 * k:
         return None
     e = emb[mostly].astype(np.float64)
-    lab, separation = _spectral(e / np.linalg.norm(e, axis=1, keepdims=True), k)
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    # the affinity matrix grows with the square of the windows: cluster an even subset, give the rest
+    # the nearest centre (a long video has thousands of windows, and a voice keeps hundreds in the subset)
+    every = int(np.ceil(len(e) / _SPECTRAL_MAX))
+    lab, separation = _spectral(e[::every], k)
     if separation < _EMBED_MIN_SEPARATION:
         return None
+    if every > 1:
+        centres = np.stack([e[::every][lab == v].mean(axis=0) for v in range(k)])
+        lab = np.argmax(e @ centres.T, axis=1)
     mid = starts[mostly] + (WINDOW - STEP) // 2
     members = []
     for v in range(k):
@@ -234,7 +248,7 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
 
     have_emb = embeddings is not None and len(embeddings) > 0
     frame_emb = frame_embeddings(embed_starts, embeddings, len(features)) if have_emb else None
-    x = _scaled(features, vocal, frame_emb)
+    x = _scaled(features, vocal, (frame_emb, embeddings) if have_emb else None)
     voiced = (features.aperiodicity < _VOICED) & np.isfinite(features.f0_hz)
     desc, spans = _windows(x[:, :13], vocal, int(round(_WINDOW_S / HOP_S)))
     if len(desc) == 0:  # too little voiced sound to tell voices apart: one voice
@@ -315,22 +329,13 @@ def mouth_scores(voices: Voices, mouth: dict[str, tuple[np.ndarray, np.ndarray]]
 
 def assign(scores: np.ndarray, persons: list[str], min_score: float) -> list[str | None]:
     """Voice -> the person whose mouth moves most with it; None where no person's mouth moves
-    with the voice by ``min_score`` (someone off-screen, or a face not seen). Two voices may
-    go to one person (one person's voice found as two); where two voices would, and another
-    person's mouth also moves with one of them, the best one-to-one matching decides."""
-    from scipy.optimize import linear_sum_assignment
-
+    with the voice by ``min_score`` (someone off-screen, or a face not seen). Two voices may go
+    to one person: one person's voice is often found as two, and against silence a listener's
+    mouth does not score."""
     out: list[str | None] = [None] * scores.shape[0]
     if not persons or not scores.size:
         return out
-    best = scores.argmax(axis=1)
-    pairs = list(enumerate(best))
-    if len(set(best)) < len(best):  # a person is the best for several voices
-        rows, cols = linear_sum_assignment(-scores)
-        one_to_one = dict(zip(rows, cols))
-        pairs = [(v, one_to_one[v] if v in one_to_one and scores[v, one_to_one[v]] >= min_score else b)
-                 for v, b in pairs]
-    for v, c in pairs:
+    for v, c in enumerate(scores.argmax(axis=1)):
         if scores[v, c] >= min_score:
             out[v] = persons[c]
     return out
