@@ -213,6 +213,53 @@ def test_mouth_scores_against_silence_give_both_halves_of_one_voice_to_its_speak
     assert assign(np.array([[0.01, -0.3]]), ["P1", "P2"], 0.05) == [None]
 
 
+def _tone(f0: float, seconds: float, vibrato: float = 0.03) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    phase = 2 * np.pi * np.cumsum(f0 * (1 + vibrato * np.sin(2 * np.pi * 5 * t))) / RATE
+    return sum(0.2 / k * np.sin(k * phase) for k in range(1, 8))
+
+
+@pytest.mark.parametrize("snr", [None, 10])
+def test_two_periods_explain_a_mixture_that_one_cannot(snr):
+    from vigvision.voice.features import PITCH_RATE, _frames, _pitch_signal
+    from vigvision.voice.overlap import WINDOW_S, two_periods, two_voice_frames
+
+    rng = np.random.default_rng(1)
+    cases = {"one": _tone(150, 2), "mixture": _tone(150, 2) + 0.6 * _tone(330, 2)}
+    flagged = {}
+    for name, x in cases.items():
+        if snr is not None:
+            x = x + rng.standard_normal(len(x)) * np.sqrt(np.mean(x ** 2) / 10 ** (snr / 10))
+        xp = _pitch_signal(x.astype(np.float32), RATE)
+        one, two, pair = two_periods(_frames(xp, np.arange(20, 180) * 80, int(WINDOW_S * PITCH_RATE)), PITCH_RATE)
+        flagged[name] = two_voice_frames(one, two, 0.2, 0.5)
+        if name == "mixture":   # the pair found is the two tones' pitches
+            hit = flagged[name]
+            assert np.median(np.sort(pair[hit], axis=1), axis=0) == pytest.approx([150, 330], rel=0.05)
+    assert flagged["mixture"].mean() >= 0.9
+    assert flagged["one"].mean() <= 0.02
+
+
+def test_overlapping_voices_are_two_segments():
+    """A low voice 0-3 s, a high one 2-5 s: 2-3 s is covered by both voices' segments."""
+    x = np.zeros(6 * RATE)
+    x[:3 * RATE] += _tone(140, 3)
+    x[2 * RATE:5 * RATE] += 0.7 * _tone(320, 3)
+    x += 0.003 * np.random.default_rng(2).standard_normal(len(x))
+    voices = find_speech(run_pass(Audio(x.astype(np.float32), RATE)), 2, Config())
+    assert voices.count == 2
+    low, high = (Intervals([(g.start, g.end) for g in voices.segments if g.voice == v]) for v in (0, 1))
+    both = low & high
+    assert frame_f1(Intervals([(2.0, 3.0)]), both, end=6.0)["f1"] >= 0.7
+    assert frame_f1(Intervals([(0.0, 3.0)]), low, end=6.0)["f1"] >= 0.9
+    assert frame_f1(Intervals([(2.0, 5.0)]), high, end=6.0)["f1"] >= 0.9
+    # and off by the setting
+    cfg = Config.from_dict({"voice": {"split_overlaps": False}})
+    plain = find_speech(run_pass(Audio(x.astype(np.float32), RATE)), 2, cfg)
+    assert not (Intervals([(g.start, g.end) for g in plain.segments if g.voice == 0])
+                & Intervals([(g.start, g.end) for g in plain.segments if g.voice == 1])).total
+
+
 # -- turns ----------------------------------------------------------------------------
 
 def _segs(*spec):

@@ -144,6 +144,8 @@ class VoiceConfig:
     min_mouth_score: how much more (in standard deviations) a person's mouth must move
         while a voice is heard for that voice to be given to them; below it the voice
         stays unattributed (someone off-screen, or a face not seen).
+    split_overlaps: where two voices of different pitch sound at once (a frame that two
+        pitch periods explain far better than one), give the frame to both voices.
     """
 
     vad_threshold: float = 0.5
@@ -156,6 +158,7 @@ class VoiceConfig:
     voice_switch_cost: float = 40.0
     merge_distance: float = 2.0
     min_mouth_score: float = 0.05
+    split_overlaps: bool = True
 
     def validate(self) -> None:
         _check(0 < self.vad_release <= self.vad_threshold < 1, "voice.vad_threshold", self.vad_threshold,

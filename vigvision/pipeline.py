@@ -143,7 +143,7 @@ STAGES: tuple[Stage, ...] = (
                         *(f"vision.{f.name}" for f in fields(VisionConfig))),
           (), _run_vision, VisionPass.load, weight=1.0),
     Stage("audio", 2, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
-    Stage("voice", 2, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
+    Stage("voice", 3, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
 )
 
 

@@ -45,7 +45,7 @@ class VoicePass:
         if not path.is_file():
             return None
         with np.load(path) as z:
-            feats = VoiceFeatures(z["level_db"], z["f0_hz"], z["aperiodicity"], z["mfcc"], z["band_db"])
+            feats = VoiceFeatures.from_arrays(z)
             return cls(feats, z["silero"], float(z["gain"]), z["embed_starts"], z["embeddings"])
 
 

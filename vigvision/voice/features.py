@@ -8,6 +8,9 @@ later step (voice activity, voices, turns) reads these arrays, never the samples
     aperiodicity  YIN's normalised difference at the chosen period (0 = perfectly periodic)
     mfcc          cepstral coefficients 1-12 (timbre); c0, loudness, is ``level_db``
     band_db       level in the voice band (300-4000 Hz, above hum and rumble)
+    one_period, two_periods, pair_hz
+                  how well one pitch period, or two at once, explain the frame, and that
+                  pair's pitches: where two voices overlap (see overlap.py)
 
 The audio is processed in blocks of a minute with overlap, so memory does not
 grow with the video's length.
@@ -20,6 +23,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 from scipy.signal import butter, resample_poly, sosfiltfilt
+
+from . import overlap
 
 HOP_S = 0.01
 F0_MIN, F0_MAX = 70.0, 1000.0     # adult male speech .. infant squeals
@@ -40,7 +45,17 @@ class VoiceFeatures:
     aperiodicity: np.ndarray
     mfcc: np.ndarray          # (n, 12)
     band_db: np.ndarray       # level in the voice band (300-4000 Hz), where room noise is weakest
+    one_period: np.ndarray | None = None     # residual share after cancelling the best single period
+    two_periods: np.ndarray | None = None    # ... after cancelling the best pair of periods
+    pair_hz: np.ndarray | None = None        # (n, 2) that pair's pitches
     step: float = HOP_S
+
+    def __post_init__(self) -> None:
+        n = len(self.level_db)
+        if self.one_period is None:     # nothing measured: no frame looks like two voices
+            self.one_period = np.zeros(n, np.float32)
+            self.two_periods = np.ones(n, np.float32)
+            self.pair_hz = np.full((n, 2), np.nan, np.float32)
 
     def __len__(self) -> int:
         return len(self.level_db)
@@ -51,7 +66,13 @@ class VoiceFeatures:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"level_db": self.level_db, "f0_hz": self.f0_hz, "aperiodicity": self.aperiodicity,
-                "mfcc": self.mfcc, "band_db": self.band_db}
+                "mfcc": self.mfcc, "band_db": self.band_db, "one_period": self.one_period,
+                "two_periods": self.two_periods, "pair_hz": self.pair_hz}
+
+    @classmethod
+    def from_arrays(cls, z) -> "VoiceFeatures":
+        return cls(*(z[k] for k in ("level_db", "f0_hz", "aperiodicity", "mfcc", "band_db", "one_period",
+                                    "two_periods", "pair_hz")))
 
 
 @lru_cache(maxsize=4)
@@ -164,6 +185,10 @@ def extract(samples: np.ndarray, sample_rate: int) -> VoiceFeatures:
     aper = np.ones(n, np.float32)
     mfcc = np.zeros((n, 12), np.float32)
     band_db = np.full(n, -120.0, np.float32)
+    one = np.zeros(n, np.float32)
+    two = np.ones(n, np.float32)
+    pair = np.full((n, 2), np.nan, np.float32)
+    pair_width = int(overlap.WINDOW_S * PITCH_RATE)
     block = int(_BLOCK_S / HOP_S)
     margin = int(0.1 * sample_rate)
     yin_width = int(_YIN_WINDOW_S * PITCH_RATE)
@@ -187,4 +212,7 @@ def extract(samples: np.ndarray, sample_rate: int) -> VoiceFeatures:
             pc = (centres[loud] * PITCH_RATE) // sample_rate
             f, a = yin(_frames(xp, pc, yin_width), PITCH_RATE)
             f0[j0:j1][loud], aper[j0:j1][loud] = f, a
-    return VoiceFeatures(level, f0, aper, mfcc, band_db)
+            o, t, p = overlap.two_periods(_frames(xp, pc, pair_width), PITCH_RATE)
+            sel = np.flatnonzero(loud) + j0
+            one[sel], two[sel], pair[sel] = o, t, p
+    return VoiceFeatures(level, f0, aper, mfcc, band_db, one, two, pair)

@@ -28,6 +28,12 @@ _VOICED = 0.3               # a frame's pitch counts where its aperiodicity is b
 _REFINE_ROUNDS = 5          # re-estimations of the voices from the frames given to them
 _EMBED_AXES = 4             # speaker-embedding directions kept
 _EMBED_WEIGHT = 1.0         # their weight against pitch and timbre (per axis, in spreads)
+# overlap (overlap.py): a frame's second pitch must lie in the other voice's 10-90 % pitch range
+# (+-10 %), and be found in at least 15 % of the frames of the 0.3 s around it
+_OVERLAP_RANGE_MARGIN = 1.1
+_OVERLAP_WINDOW_S = 0.3
+_OVERLAP_DENSITY = 0.15
+_OVERLAP_MIN_S = 0.15
 _SPECTRAL_MAX = 600           # embedding windows clustered at most (the rest join the nearest cluster)
 _EMBED_MIN_SEPARATION = 0.07  # cosine margin at which embedding clusters are trusted (see _by_embedding)
 
@@ -268,9 +274,37 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
                        for v in range(n_voices)]
         labels_frame = _by_pitch(_fit(x, vocal, members, s.voice_switch_cost), x, n_voices)
     segments = _segments(labels_frame)
+    if n_voices > 1 and s.split_overlaps:
+        segments = sorted(segments + _overlapped(features, labels_frame, voiced, n_voices),
+                          key=lambda g: (g.start, g.voice))
     f0 = [float(np.median(features.f0_hz[(labels_frame == v) & voiced])) if ((labels_frame == v) & voiced).any()
           else float("nan") for v in range(n_voices)]
     return Voices(segments, f0)
+
+
+def _overlapped(features: VoiceFeatures, labels: np.ndarray, voiced: np.ndarray, n_voices: int
+                ) -> list[VoiceSegment]:
+    """Segments of a voice heard under another's frames (overlap.py): runs of such frames, gaps
+    under 0.1 s bridged, at least 0.15 s long (a stray frame is no overlap)."""
+    from .overlap import second_voice, two_voice_frames
+
+    ranges = []
+    for v in range(n_voices):
+        f = features.f0_hz[(labels == v) & voiced]
+        lo, hi = np.percentile(f, [10, 90]) if len(f) >= 10 else (np.inf, -np.inf)
+        ranges.append((lo / _OVERLAP_RANGE_MARGIN, hi * _OVERLAP_RANGE_MARGIN))
+    flagged = two_voice_frames(features.one_period, features.two_periods)
+    under = second_voice(labels, features.pair_hz, flagged, ranges)
+    out = []
+    width = int(round(_OVERLAP_WINDOW_S / HOP_S))
+    for v in range(n_voices):
+        # words overlap with consonants and gaps in them: a voice is under another where its
+        # pitch is found in enough of the frames around (single frames are found by chance)
+        density = np.convolve((under == v).astype(float), np.ones(width) / width, mode="same")
+        iv = Intervals.from_mask((density >= _OVERLAP_DENSITY) & (labels >= 0) & (labels != v), step=HOP_S)
+        iv = iv.support(0.1).remove_short(_OVERLAP_MIN_S)
+        out += [VoiceSegment(round(g.start, 3), round(g.end, 3), v) for g in iv]
+    return out
 
 
 def _by_pitch(labels: np.ndarray, x: np.ndarray, n_voices: int) -> np.ndarray:

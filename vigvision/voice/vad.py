@@ -26,6 +26,7 @@ from ..errors import VigvisionError
 from ..sequence import runs
 from ..time import Intervals
 from .features import HOP_S, VoiceFeatures
+from .overlap import two_voice_frames
 
 SILERO_FILE = "silero_vad/data/silero_vad_16k_sequence.onnx"
 SILERO_HINT = "pip install --no-deps silero-vad==6.2.3"
@@ -101,8 +102,10 @@ def vocal_frames(features: VoiceFeatures, silero_probs: np.ndarray, s: VoiceConf
     probs = silero_on_grid(features, silero_probs)
     speech = _hysteresis(probs, s.vad_threshold, s.vad_release)
     floor = noise_floor_db(features)
-    voiced = ((features.aperiodicity < s.voiced_aperiodicity) & np.isfinite(features.f0_hz)
-              & (features.band_db > floor + s.voiced_margin_db))
+    periodic = (features.aperiodicity < s.voiced_aperiodicity) & np.isfinite(features.f0_hz)
+    if s.split_overlaps:   # two voices at once are not periodic, but two periods explain them
+        periodic |= two_voice_frames(features.one_period, features.two_periods)
+    voiced = periodic & (features.band_db > floor + s.voiced_margin_db)
     voiced = _drop_short_runs(voiced, int(round(0.06 / HOP_S)))  # a 60 ms stretch at least: not a click
     vocal = speech | voiced
     iv = Intervals.from_mask(vocal, step=HOP_S).support(s.min_silence_s).remove_short(s.min_vocal_s)
