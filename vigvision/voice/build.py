@@ -110,7 +110,8 @@ def build(voice: VoicePass, persons: list[dict], signals, duration_s: float,
     voice_info = [{"id": label[v], "person": owner[v],
                    "f0_median_hz": round(f, 1) if np.isfinite(f) else None,
                    "vocal_s": round(sum(s.end - s.start for s in voices.segments if s.voice == v), 3),
-                   "mouth_scores": {pid: round(float(scores[v, j]), 3) for j, pid in enumerate(mouth)}}
+                   "mouth_scores": {pid: round(float(scores[v, j]), 3) if np.isfinite(scores[v, j]) else None
+                                    for j, pid in enumerate(mouth)}}
                   for v, f in enumerate(voices.f0_median_hz)]
     metrics["voices"] = voice_info
     return VoiceResult(speech, turns, metrics, voice_info)

@@ -90,7 +90,8 @@ def second_voice(labels: np.ndarray, pair_hz: np.ndarray, flagged: np.ndarray,
     frame's two pitches, the one farther from its own voice, if it lies in another voice's
     pitch range and nearer that voice's centre than its own."""
     out = np.full(len(labels), -1, np.int64)
-    centre = np.log2([np.sqrt(lo * hi) for lo, hi in ranges])
+    # a voice with too few voiced frames has an empty range (lo > hi) and no centre: nothing falls in it
+    centre = np.array([0.5 * (np.log2(lo) + np.log2(hi)) if 0 < lo <= hi < np.inf else np.nan for lo, hi in ranges])
     idx = np.flatnonzero(flagged & (labels >= 0) & np.isfinite(pair_hz).all(axis=1))
     if not len(idx):
         return out

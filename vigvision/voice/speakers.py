@@ -1,23 +1,31 @@
-"""Who is vocalising: voices found from pitch and timbre, matched to persons by their mouths.
+"""Who is vocalising: voices found from speaker embeddings, pitch and timbre, matched to persons
+by their mouths.
 
     vocal frames (10 ms) --0.3 s windows--> [median pitch, mean timbre] per window
-        --k-means (k = visible persons, at least 2), look-alike clusters merged--> voices
-        --a Gaussian per voice on frame features, Viterbi with a switch cost--> one voice per frame
-        --each visible person's mouth movement against each voice's activity--> voice -> person or None
+        --k-means (k = visible persons, at least 2), look-alike clusters merged--> how many voices
+        --start: spectral clustering of the 1 s speaker embeddings where they separate clearly,
+          else those k-means clusters
+        --a Gaussian per voice on frame features (pitch, timbre, embedding axes), Viterbi with a
+          switch cost, re-fitted until stable--> one voice per frame
+        --frames two pitch periods explain (overlap.py)--> the second voice's overlapping segments
+        --each visible person's mouth movement with each voice, against silence--> voice -> person or None
 
 Pitch is in octaves scaled so that a 0.15 octave (~11%) difference weighs one unit;
-timbre (MFCC 1-12) is scaled by its spread in this recording.
+timbre (MFCC 1-12) and the embedding axes are scaled by their spread in this recording.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import eigh
 
 from ..config import VoiceConfig
 from ..sequence import runs, viterbi
 from ..time import Intervals
+from .embedding import STEP, WINDOW, frame_embeddings
 from .features import HOP_S, VoiceFeatures
+from .overlap import second_voice, two_voice_frames
 
 
 _WINDOW_S = 0.3             # voices are clustered on windows this long
@@ -25,6 +33,7 @@ _PITCH_SCALE_OCT = 0.15     # a pitch difference of this many octaves weighs one
 _MIN_VOICE_SHARE = 0.04     # a cluster with fewer of the windows is folded into the nearest
 _MIN_SEGMENT_S = 0.12
 _VOICED = 0.3               # a frame's pitch counts where its aperiodicity is below this
+_PITCH_TIMBRE = 13          # columns of the scaled features: pitch, then MFCC 1-12 (then embedding axes)
 _REFINE_ROUNDS = 5          # re-estimations of the voices from the frames given to them
 _EMBED_AXES = 4             # speaker-embedding directions kept
 _EMBED_WEIGHT = 1.0         # their weight against pitch and timbre (per axis, in spreads)
@@ -66,28 +75,27 @@ def _standardised(m: np.ndarray, vocal: np.ndarray) -> np.ndarray:
     return (m - centre) / (spread + 1e-6)
 
 
-def _speaker_axes(frame_emb: np.ndarray, window_emb: np.ndarray, vocal: np.ndarray) -> np.ndarray:
-    """Frame embeddings projected on the main axes of variation of the window embeddings (the
-    directions in which the voices in this recording differ), standardised, times the weight."""
-    have = vocal & (np.abs(frame_emb).sum(axis=1) > 0)
-    if have.sum() <= _EMBED_AXES or len(window_emb) <= _EMBED_AXES:
-        return np.zeros((len(frame_emb), 0))
-    w = window_emb.astype(np.float64)
-    centre = w.mean(axis=0)
-    _, _, vt = np.linalg.svd(w - centre, full_matrices=False)
-    proj = (frame_emb - centre) @ vt[:_EMBED_AXES].T
-    return _EMBED_WEIGHT * _standardised(proj, have)
+def _speaker_axes(emb: np.ndarray, vocal: np.ndarray) -> np.ndarray:
+    """Frame embeddings projected on their main axes of variation over the vocal frames (the
+    directions in which the voices in this recording differ), standardised, times the weight.
+    The axes come from every 10th such frame: neighbours share their windows, and the full
+    decomposition of a long video's frames would cost seconds."""
+    have = vocal & (np.abs(emb).sum(axis=1) > 0)
+    if have.sum() <= 10 * _EMBED_AXES:
+        return np.zeros((len(emb), 0))
+    sample = emb[have][::10].astype(np.float64)
+    centre = sample.mean(axis=0)
+    _, _, vt = np.linalg.svd(sample - centre, full_matrices=False)
+    return _EMBED_WEIGHT * _standardised((emb - centre) @ vt[:_EMBED_AXES].T, have)
 
 
-def _scaled(features: VoiceFeatures, vocal: np.ndarray, emb: tuple[np.ndarray, np.ndarray] | None = None
-            ) -> np.ndarray:
-    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12, speaker axes];
-    ``emb``: (frame embeddings, window embeddings)."""
+def _scaled(features: VoiceFeatures, vocal: np.ndarray, emb: np.ndarray | None = None) -> np.ndarray:
+    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12, speaker axes]."""
     pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
     pitch[features.aperiodicity >= _VOICED] = np.nan
     cols = [pitch[:, None], _standardised(features.mfcc.astype(np.float64), vocal)]
     if emb is not None:
-        cols.append(_speaker_axes(emb[0], emb[1], vocal))
+        cols.append(_speaker_axes(emb, vocal))
     return np.column_stack(cols)
 
 
@@ -175,8 +183,6 @@ def _spectral(emb: np.ndarray, k: int) -> tuple[np.ndarray, float]:
     a = np.where(a >= np.sort(a, axis=1)[:, -keep][:, None], a, 0.0)
     a = (a + a.T) / 2
     d = 1.0 / np.sqrt(a.sum(axis=1) + 1e-9)
-    from scipy.linalg import eigh
-
     # only the k smallest eigenvectors of the normalised Laplacian (all of them cost 50x more)
     _, vec = eigh(np.eye(len(a)) - a * d[:, None] * d[None, :], subset_by_index=[0, k - 1])
     v = vec / (np.linalg.norm(vec, axis=1, keepdims=True) + 1e-9)
@@ -209,8 +215,6 @@ def _by_embedding(x: np.ndarray, vocal: np.ndarray, starts: np.ndarray, emb: np.
     (each window lends the frames of its middle quarter-second); None unless the clusters are
     clearly apart (as real voices are; the encoder hears synthetic voices of one speech
     synthesiser, or non-speech sounds, as much alike)."""
-    from .embedding import STEP, WINDOW
-
     cover = np.concatenate([[0], np.cumsum(vocal)])
     ends = np.minimum(starts + WINDOW, len(vocal))
     mostly = (cover[ends] - cover[np.minimum(starts, len(vocal))]) >= WINDOW / 2
@@ -247,16 +251,14 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
     separate clusters (it tells apart voices of similar pitch), else from k-means on pitch and
     timbre (which tells apart voices of different pitch, and non-speech sounds such as an
     infant's that the encoder was not trained on); then each is fitted to its frames.
-    Each frame gets one voice: where two people vocalise at once, the frame goes to the one
-    that dominates it (overlaps are not separated).
+    Each frame gets one voice, the one that dominates it; where two voices of different pitch
+    sound at once, the other gets an overlapping segment too (``s.split_overlaps``).
     """
-    from .embedding import frame_embeddings
-
     have_emb = embeddings is not None and len(embeddings) > 0
     frame_emb = frame_embeddings(embed_starts, embeddings, len(features)) if have_emb else None
-    x = _scaled(features, vocal, (frame_emb, embeddings) if have_emb else None)
+    x = _scaled(features, vocal, frame_emb)
     voiced = (features.aperiodicity < _VOICED) & np.isfinite(features.f0_hz)
-    desc, spans = _windows(x[:, :13], vocal, int(round(_WINDOW_S / HOP_S)))
+    desc, spans = _windows(x[:, :_PITCH_TIMBRE], vocal, int(round(_WINDOW_S / HOP_S)))
     if len(desc) == 0:  # too little voiced sound to tell voices apart: one voice
         one = vocal & voiced
         return Voices(_segments(np.where(vocal, 0, -1)),
@@ -286,8 +288,6 @@ def _overlapped(features: VoiceFeatures, labels: np.ndarray, voiced: np.ndarray,
                 ) -> list[VoiceSegment]:
     """Segments of a voice heard under another's frames (overlap.py): runs of such frames, gaps
     under 0.1 s bridged, at least 0.15 s long (a stray frame is no overlap)."""
-    from .overlap import second_voice, two_voice_frames
-
     ranges = []
     for v in range(n_voices):
         f = features.f0_hz[(labels == v) & voiced]
@@ -311,10 +311,9 @@ def _by_pitch(labels: np.ndarray, x: np.ndarray, n_voices: int) -> np.ndarray:
     """Relabel so that voice 0 has the lowest mean pitch (as _merge numbers them)."""
     pitch = [np.nanmean(x[labels == v, 0]) if np.isfinite(x[labels == v, 0]).any() else np.inf
              for v in range(n_voices)]
-    order = np.argsort(pitch)
-    remap = np.full(n_voices + 1, -1)
-    remap[order] = np.arange(n_voices)
-    return np.where(labels >= 0, remap[labels], -1)
+    remap = np.empty(n_voices, np.int64)
+    remap[np.argsort(pitch)] = np.arange(n_voices)
+    return np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
 
 
 def _segments(labels: np.ndarray) -> list[VoiceSegment]:
@@ -334,10 +333,11 @@ def mouth_scores(voices: Voices, mouth: dict[str, tuple[np.ndarray, np.ndarray]]
     The baseline is silence, not the other voices: one person's voice is often found as two
     (a parent's ordinary and infant-directed speech lie an octave apart), and against the
     other half of their own voice their mouth would score nothing.
-    ``mouth``: per person, (frame times, mouth opening) where the face was seen.
+    ``mouth``: per person, (frame times, mouth opening) where the face was seen. NaN where the
+    person's mouth was not seen while the voice was heard (no evidence either way).
     """
     persons = list(mouth)
-    out = np.zeros((voices.count, len(persons)))
+    out = np.full((voices.count, len(persons)), np.nan)
     for j, pid in enumerate(persons):
         t, m = mouth[pid]
         if len(t) < 5:
@@ -363,13 +363,17 @@ def mouth_scores(voices: Voices, mouth: dict[str, tuple[np.ndarray, np.ndarray]]
 
 def assign(scores: np.ndarray, persons: list[str], min_score: float) -> list[str | None]:
     """Voice -> the person whose mouth moves most with it; None where no person's mouth moves
-    with the voice by ``min_score`` (someone off-screen, or a face not seen). Two voices may go
-    to one person: one person's voice is often found as two, and against silence a listener's
-    mouth does not score."""
+    with the voice by ``min_score`` (someone off-screen), or where a person's mouth was not seen
+    while it was heard (they may be the one speaking: a hidden mouth is no evidence). Two voices
+    may go to one person: one person's voice is often found as two, and against silence a
+    listener's mouth does not score."""
     out: list[str | None] = [None] * scores.shape[0]
     if not persons or not scores.size:
         return out
-    for v, c in enumerate(scores.argmax(axis=1)):
-        if scores[v, c] >= min_score:
+    for v, row in enumerate(scores):
+        if np.isnan(row).any():
+            continue
+        c = int(np.argmax(row))
+        if row[c] >= min_score:
             out[v] = persons[c]
     return out

@@ -7,7 +7,8 @@ silero is trained on speech; infants and toddlers squeal, laugh and babble at
     post-processing does), or
   * the frame is clearly periodic (YIN aperiodicity low) with an F0 in the voice
     range and stands well above the room's noise floor: voiced sound, which a
-    squeal, a laugh's vowel or a "boo" is.
+    squeal, a laugh's vowel or a "boo" is. Two voices at once are not periodic,
+    but two pitch periods explain them (overlap.py): those frames count too.
 
 The track is first brought to a common level (home recordings are often
 -40 dBFS), with the gain capped so silence is not blown up into noise.
