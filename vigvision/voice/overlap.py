@@ -100,6 +100,8 @@ def second_voice(labels: np.ndarray, pair_hz: np.ndarray, flagged: np.ndarray,
     far = np.abs(p - centre[own][:, None]).argmax(axis=1)
     other = p[np.arange(len(idx)), far]
     for v, (lo, hi) in enumerate(ranges):
+        if not 0 < lo <= hi < np.inf:
+            continue
         hit = (own != v) & (other >= np.log2(lo)) & (other <= np.log2(hi)) \
             & (np.abs(other - centre[v]) < np.abs(other - centre[own])) & (out[idx] < 0)
         out[idx[hit]] = v
