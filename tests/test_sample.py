@@ -39,6 +39,30 @@ def test_sample_analyses(sample_video, tmp_path):
         result.video["duration_s"] * 10, abs=2)
 
 
+def test_sample_moments_follow_its_dialogue_and_re_rank_without_decoding(sample_video, tmp_path):
+    """The sample's two faces look at the camera, not at each other, so its candidate moments
+    can only come from the dialogue: each must hold switches of speaker that the truth has."""
+    from vigvision.cli import main
+
+    result = vigvision.analyze(sample_video, tmp_path / "out")
+    truth = json.loads(sample_video.with_name("sample.truth.json").read_text())
+    said = sorted(truth["speech"], key=lambda s: s["start"])
+    switches = [b["start"] for a, b in zip(said, said[1:]) if a["person"] != b["person"]]
+    assert result.moments and result.metrics["eye_contact"]["episodes"] == 0
+    for m in result.moments:
+        assert "vocal_exchange" in {c["cue"] for c in m["cues"]} or "initiative_received" in {c["cue"] for c in m["cues"]}
+        assert any(m["start"] - 0.5 <= t <= m["end"] + 0.5 for t in switches)
+        assert "attuned interaction" in m["principles"] or "receiving initiatives" in m["principles"]
+    starts = sorted((m["start"], m["end"]) for m in result.moments)
+    assert all(a[1] <= b[0] for a, b in zip(starts, starts[1:]))                      # no overlap
+    # re-rank with another preset: same analysis, new [moments], still a valid result
+    before = (tmp_path / "out" / "frames.parquet").stat().st_mtime_ns
+    assert main(["moments", str(tmp_path / "out"), "--preset", "infant", "--top", "2"]) == 0
+    again = vigvision.load(tmp_path / "out")
+    assert again.data["config"]["moments"]["preset"] == "infant"
+    assert (tmp_path / "out" / "frames.parquet").stat().st_mtime_ns == before          # nothing re-analysed
+
+
 def test_fallback_recording_matches_its_truth():
     # Without espeak-ng the sample uses the committed recording; its truth must fit it.
     from importlib import resources

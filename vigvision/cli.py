@@ -9,10 +9,11 @@ import argparse
 import re
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
 from . import __version__
-from .config import Config
+from .config import PRESETS, Config
 from .errors import InputError, VigvisionError
 
 EXIT_INPUT = 2
@@ -20,7 +21,13 @@ EXIT_INTERRUPTED = 130
 
 
 def _config_from_args(args) -> Config:
-    config = Config.from_toml(args.config) if getattr(args, "config", None) else Config()
+    if getattr(args, "config", None) and getattr(args, "preset", None):
+        raise InputError("--config and --preset: give one (a preset is a starting point for a config file: "
+                         "vigvision config --preset NAME > my.toml)")
+    if getattr(args, "preset", None):
+        config = Config.preset(args.preset)
+    else:
+        config = Config.from_toml(args.config) if getattr(args, "config", None) else Config()
     if getattr(args, "fps", None) is not None:
         data = config.to_dict()
         data["ingest"]["analysis_fps"] = args.fps
@@ -126,7 +133,39 @@ def cmd_sample(args) -> int:
 
 
 def cmd_config(args) -> int:
-    print(to_toml(Config().to_dict()), end="")
+    print(to_toml(_config_from_args(args).to_dict()), end="")
+    return 0
+
+
+def moments_text(result, top: int | None = None) -> str:
+    """The ranked moments, each with its time, score, principles and explanation."""
+    moments = result.moments[:top] if top else result.moments
+    if not moments:
+        return (f"{result.folder}: no candidate moment (no cue of attuned interaction was measured; "
+                "see `vigvision summary` for what was found)")
+    lines = [f"{result.folder}: {len(result.moments)} candidate moments, best first "
+             f"(preset {result.data['config'].get('moments', {}).get('preset', '?')}); you decide which to keep"]
+    for m in moments:
+        lines.append(f"{m['id']:>4}  {_clock(m['start'])}-{_clock(m['end'])}  score {m['score']:.2f}  "
+                     f"{', '.join(m['principles']) or '-'}")
+        lines.append(textwrap.fill(m["explanation"], width=100, initial_indent="      ", subsequent_indent="      "))
+    return "\n".join(lines)
+
+
+def _clock(t: float) -> str:
+    m, s = divmod(t, 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
+def cmd_moments(args) -> int:
+    from .pipeline import rerank
+    from .result import load
+
+    if args.config or args.preset:
+        result = rerank(args.outdir, _config_from_args(args))
+    else:
+        result = load(args.outdir)
+    print(moments_text(result, args.top))
     return 0
 
 
@@ -159,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("video", help="video file (mp4, mov, mkv, avi, webm, ...)")
     a.add_argument("-o", "--output", metavar="OUTDIR", help="result folder (default: <video stem>.vigvision beside it)")
     a.add_argument("--config", metavar="TOML", help="settings file (see `vigvision config`)")
+    a.add_argument("--preset", choices=sorted(PRESETS), help="moment weights for the footage: infant, child "
+                   "(default) or classroom")
     a.add_argument("--fps", type=float, help="frames analysed per second (overrides the config)")
     a.add_argument("--roles", metavar="P1=adult,P2=child", help="set persons' roles instead of the suggestion")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -180,7 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", default="sample.mp4", metavar="FILE", help="where to write it (default sample.mp4)")
     m.set_defaults(func=cmd_sample)
 
+    mo = sub.add_parser("moments", help="print the ranked candidate moments of an analysis, with explanations; "
+                        "with --config or --preset, re-rank them first (no decoding: about a second)")
+    mo.add_argument("outdir")
+    mo.add_argument("--config", metavar="TOML", help="settings file whose [moments] section re-ranks the moments")
+    mo.add_argument("--preset", choices=sorted(PRESETS), help="re-rank with a preset's weights")
+    mo.add_argument("--top", type=int, metavar="N", help="print only the best N")
+    mo.set_defaults(func=cmd_moments)
+
     c = sub.add_parser("config", help="print the default settings as TOML, to copy and edit")
+    c.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset's moment weights "
+                   "(infant: pre-verbal, gaze and smiles weigh more; child; classroom: one adult, several children)")
     c.set_defaults(func=cmd_config)
     return p
 

@@ -195,6 +195,70 @@ class TurnsConfig:
 
 
 @dataclass(frozen=True)
+class MomentsConfig:
+    """How candidate moments are found, scored and ranked (vigvision/moments/).
+
+    preset: the footage these weights suit ("infant", "child", "classroom"): what
+        ``vigvision config --preset NAME`` started from; informational.
+    count, min_s, max_s: at most this many moments, each min_s..max_s seconds long.
+    min_gap_s: chosen moments are at least this far apart (spread over the video).
+    face_to_face_deg: both heads turned towards each other by at least this (yaw).
+    close_faces: faces whose centres are within this many face widths are close.
+    exchange_window_s / exchange_switches: a vocal exchange is at least this many
+        switches of speaker within a window this long.
+    response_latency_s: an adult's response (voice, look, smile) must begin within this
+        many seconds of the child's initiative (vocalising, looking, moving closer).
+    smile_threshold: a smile signal at least this high (0..1) counts as smiling.
+    w_*: weight of each cue in a moment's score; w_cooccurrence rewards each further
+        kind of cue present (an initiative received within an exchange beats either).
+    """
+
+    preset: str = "child"
+    count: int = 10
+    min_s: float = 2.0
+    max_s: float = 10.0
+    min_gap_s: float = 2.0
+    face_to_face_deg: float = 20.0
+    close_faces: float = 2.5
+    exchange_window_s: float = 6.0
+    exchange_switches: int = 2
+    response_latency_s: float = 1.5
+    smile_threshold: float = 0.4
+    w_mutual_gaze: float = 3.0
+    w_partner_gaze: float = 1.0
+    w_face_to_face: float = 0.5
+    w_closeness: float = 0.5
+    w_vocal_exchange: float = 2.0
+    w_initiative_received: float = 3.0
+    w_shared_smile: float = 2.0
+    w_cooccurrence: float = 1.0
+
+    def validate(self) -> None:
+        _check(self.preset in PRESETS, "moments.preset", self.preset, f"one of {', '.join(PRESETS)}")
+        _check(1 <= self.count <= 100, "moments.count", self.count, "between 1 and 100")
+        _check(0.5 <= self.min_s <= self.max_s <= 60, "moments.min_s", (self.min_s, self.max_s),
+               "0.5 <= min_s <= max_s <= 60 seconds")
+        _check(self.min_gap_s >= 0 and self.exchange_window_s > 0 and self.response_latency_s > 0,
+               "moments.min_gap_s", self.min_gap_s, "0 or more (and windows positive)")
+        _check(self.exchange_switches >= 1, "moments.exchange_switches", self.exchange_switches, "at least 1")
+        _check(0 < self.smile_threshold <= 1, "moments.smile_threshold", self.smile_threshold, "in (0, 1]")
+        for f in fields(self):
+            if f.name.startswith("w_"):
+                _check(getattr(self, f.name) >= 0, f"moments.{f.name}", getattr(self, f.name), "0 or more")
+
+
+# Weights for the footage a practitioner has. Infants are pre-verbal: gaze, smiles and any
+# vocalisation weigh more than exchanges of speech. A classroom has one adult and several
+# children: who looks at whom weighs more than closeness.
+PRESETS: dict[str, dict[str, Any]] = {
+    "child": {},
+    "infant": {"w_vocal_exchange": 1.0, "w_shared_smile": 3.0, "w_mutual_gaze": 3.5, "w_initiative_received": 3.5,
+               "exchange_switches": 2, "response_latency_s": 2.0},
+    "classroom": {"w_partner_gaze": 1.5, "w_closeness": 0.2, "w_face_to_face": 0.8, "exchange_switches": 3},
+}
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole analysis configuration: one field per section."""
 
@@ -203,6 +267,14 @@ class Config:
     gaze: GazeConfig = field(default_factory=GazeConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     turns: TurnsConfig = field(default_factory=TurnsConfig)
+    moments: MomentsConfig = field(default_factory=MomentsConfig)
+
+    @classmethod
+    def preset(cls, name: str) -> "Config":
+        """The default settings with the moment weights of a preset ("infant", "child", "classroom")."""
+        if name not in PRESETS:
+            raise ConfigError(f"unknown preset {name!r} (known: {', '.join(PRESETS)})")
+        return cls.from_dict({"moments": {"preset": name, **PRESETS[name]}}, source=f"preset {name}")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)

@@ -31,12 +31,14 @@ from .errors import InputError, MediaError
 from .hooks import Progress, ProgressHook, no_progress
 from .io.audio import Audio, AudioStream
 from .io.cache import StageCache, stage_key
-from .io.files import sha256_file
+from .io.files import sha256_file, write_json
 from .io.frames import FrameTable, scan_frames
 from .vision.analyser import FaceAnalyser, RawVision
 from .vision import persons as vision_persons
 from .voice import build as voice_build
 from .io.video import VideoInfo, probe
+from .moments import Interaction, find_moments
+from .moments.metrics import eye_contact
 from .result import SCHEMA_VERSION, Analysis, frames_table, load, write_result
 
 
@@ -249,8 +251,33 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
         timings["speakers"] = time.perf_counter() - t
     data = _assemble(info, video_sha, config, timings, frames, audio, vision, voice, roles or {},
                      _warnings(info, frames, audio, vision))
+    t = time.perf_counter()
+    add_moments(data, vision.signals.to_pandas(), config)
+    data["timings_s"]["moments"] = round(time.perf_counter() - t, 4)
     write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=vision.signals)
     return load(out, check_schema=False)
+
+
+def add_moments(data: dict, signals, config: Config) -> None:
+    """Fill ``moments`` and ``metrics.eye_contact`` of an analysis dict (from its episodes and
+    signals only: no decoding, so re-ranking with new settings is quick)."""
+    ix = Interaction.from_result(data, signals)
+    data["moments"] = find_moments(ix, config.moments)
+    if ix.persons:   # no face seen: eye contact was not measured, so it is absent, not zero
+        data["metrics"]["eye_contact"] = eye_contact(ix)
+
+
+def rerank(folder: str | Path, config: Config) -> Analysis:
+    """Re-rank the moments of an existing analysis with ``config``'s [moments] settings and
+    write analysis.json again (atomically); the stored config records the new section."""
+    result = load(folder)
+    data = dict(result.data)
+    data["config"] = {**data["config"], "moments": config.to_dict()["moments"]}
+    stored = Config.from_dict(data["config"], source=f"{result.folder / 'analysis.json'} config")
+    data["config_hash"] = stored.hash()
+    add_moments(data, result.signals(), stored)
+    write_json(result.folder / "analysis.json", data)
+    return load(result.folder, check_schema=False)
 
 
 def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None, vision) -> list[str]:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from .errors import ResultError
 from .io.files import atomic_path, write_json
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 ANALYSIS_FILE = "analysis.json"
 FRAMES_FILE = "frames.parquet"
 SIGNALS_FILE = "signals.parquet"

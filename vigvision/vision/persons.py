@@ -215,13 +215,16 @@ def _proximity(pos, centre, widths, starts, ends, ids, gaze) -> dict:
                 "median_distance_faces": _num(np.nanmedian(d_faces), 3) if np.isfinite(d_faces).any() else None,
                 "close_s": round(close.total, 3),
                 "both_seen_s": round(float((ends - starts)[both].sum()), 3),
-                "approaches": _approaches(d_m, starts, ends),
+                "approaches": approaches(d_m, starts, ends),
             })
     return {"pairs": pairs} if pairs else {}
 
 
-def _approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dict]:
-    """Lean-in / approach events: the distance falls by at least 20% within 2 s."""
+def approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dict]:
+    """Lean-in / approach events: the distance (any unit) falls by at least 20% within 2 s.
+
+    ``d``: distance per analysed frame (NaN where a face was not seen); ``starts``/``ends``:
+    each frame's time cell."""
     ok = np.isfinite(d)
     if ok.sum() < 5:
         return []

@@ -1,0 +1,27 @@
+"""Researcher metrics that read episodes only: eye contact (mutual gaze) and partner gaze."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..time import Intervals
+from .interaction import Interaction
+
+
+def eye_contact(ix: Interaction) -> dict:
+    """Mutual-gaze episodes (all pairs): count, per minute, total and mean duration, share of the
+    video; and per person, the share of the time they were seen that they looked at a person."""
+    durations = np.array([e["end"] - e["start"] for e in ix.mutual_gaze])
+    minutes = ix.duration_s / 60 if ix.duration_s > 0 else float("nan")
+    partner = {}
+    ids = {p["id"] for p in ix.persons}
+    for p in ix.persons:
+        looking = Intervals([(e["start"], e["end"]) for e in ix.gaze if e["person"] == p["id"] and e["target"] in ids])
+        partner[p["id"]] = round(looking.total / p["seen_s"], 4) if p.get("seen_s") else None
+    return {
+        "episodes": int(len(durations)),
+        "episodes_per_minute": round(len(durations) / minutes, 3) if minutes == minutes else None,
+        "total_s": round(float(durations.sum()), 3),
+        "mean_s": round(float(durations.mean()), 3) if len(durations) else None,
+        "fraction": round(float(durations.sum()) / ix.duration_s, 4) if ix.duration_s > 0 else None,
+        "partner_gaze_fraction": partner,
+    }
