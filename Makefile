@@ -23,6 +23,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/vigvision sample -o $(SAMPLE)
 	$(BIN)/vigvision analyze $(SAMPLE)
+	$(BIN)/vigvision moments $(basename $(SAMPLE)).vigvision
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

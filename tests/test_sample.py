@@ -1,5 +1,6 @@
 """The embedded sample: made from wheel assets, with a truth file that matches its audio."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,6 +43,8 @@ def test_sample_analyses(sample_video, tmp_path):
 def test_sample_moments_follow_its_dialogue_and_re_rank_without_decoding(sample_video, tmp_path):
     """The sample's two faces look at the camera, not at each other, so its candidate moments
     can only come from the dialogue: each must hold switches of speaker that the truth has."""
+    import cv2
+
     from vigvision.cli import main
 
     result = vigvision.analyze(sample_video, tmp_path / "out")
@@ -53,6 +56,10 @@ def test_sample_moments_follow_its_dialogue_and_re_rank_without_decoding(sample_
         assert "vocal_exchange" in {c["cue"] for c in m["cues"]} or "initiative_received" in {c["cue"] for c in m["cues"]}
         assert any(m["start"] - 0.5 <= t <= m["end"] + 0.5 for t in switches)
         assert "attuned interaction" in m["principles"] or "receiving initiatives" in m["principles"]
+    for m in result.moments:          # a keyframe thumbnail inside each moment, from the footage
+        assert m["start"] <= m["keyframe_s"] < m["end"]
+        image = cv2.imread(str(tmp_path / "out" / m["thumbnail"]))
+        assert image is not None and max(image.shape[:2]) == 320 and image.std() > 10
     starts = sorted((m["start"], m["end"]) for m in result.moments)
     assert all(a[1] <= b[0] for a, b in zip(starts, starts[1:]))                      # no overlap
     # re-rank with another preset: same analysis, new [moments], still a valid result
@@ -61,6 +68,8 @@ def test_sample_moments_follow_its_dialogue_and_re_rank_without_decoding(sample_
     again = vigvision.load(tmp_path / "out")
     assert again.data["config"]["moments"]["preset"] == "infant"
     assert (tmp_path / "out" / "frames.parquet").stat().st_mtime_ns == before          # nothing re-analysed
+    on_disk = {p.name for p in (tmp_path / "out" / "moments").iterdir()}
+    assert on_disk == {Path(m["thumbnail"]).name for m in again.moments}               # no stale thumbnail
 
 
 def test_fallback_recording_matches_its_truth():

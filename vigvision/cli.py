@@ -157,6 +157,21 @@ def _clock(t: float) -> str:
     return f"{int(m)}:{s:04.1f}"
 
 
+def cmd_metrics(args) -> int:
+    from .result import load
+    from .tables import minute_rows, to_csv, video_row, write_csv
+
+    results = [load(folder) for folder in args.outdirs]     # every folder is read before anything is written
+    rows = [r for res in results for r in (minute_rows(res) if args.per_minute else [video_row(res)])]
+    if args.csv:
+        write_csv(args.csv, rows)
+        print(f"{args.csv}: {len(rows)} rows ({'per minute' if args.per_minute else 'per video'}, "
+              f"{len(results)} videos)")
+    else:
+        to_csv(rows, sys.stdout)
+    return 0
+
+
 def cmd_moments(args) -> int:
     from .pipeline import rerank
     from .result import load
@@ -228,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--preset", choices=sorted(PRESETS), help="re-rank with a preset's weights")
     mo.add_argument("--top", type=int, metavar="N", help="print only the best N")
     mo.set_defaults(func=cmd_moments)
+
+    me = sub.add_parser("metrics", help="researcher metrics of one or more analyses as one tidy table "
+                        "(a row per video, or per minute): eye contact, turn-taking, proximity")
+    me.add_argument("outdirs", nargs="+", metavar="OUTDIR")
+    me.add_argument("--csv", metavar="FILE", help="write the table here (default: print it)")
+    me.add_argument("--per-minute", action="store_true", help="one row per minute of each video")
+    me.set_defaults(func=cmd_metrics)
 
     c = sub.add_parser("config", help="print the default settings as TOML, to copy and edit")
     c.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset's moment weights "

@@ -39,6 +39,7 @@ from .voice import build as voice_build
 from .io.video import VideoInfo, probe
 from .moments import Interaction, find_moments
 from .moments.metrics import eye_contact
+from .moments.stills import write_thumbnails
 from .result import SCHEMA_VERSION, Analysis, frames_table, load, write_result
 
 
@@ -253,6 +254,7 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
                      _warnings(info, frames, audio, vision))
     t = time.perf_counter()
     add_moments(data, vision.signals.to_pandas(), config)
+    write_thumbnails(video, data["moments"], out)
     data["timings_s"]["moments"] = round(time.perf_counter() - t, 4)
     write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=vision.signals)
     return load(out, check_schema=False)
@@ -276,6 +278,11 @@ def rerank(folder: str | Path, config: Config) -> Analysis:
     stored = Config.from_dict(data["config"], source=f"{result.folder / 'analysis.json'} config")
     data["config_hash"] = stored.hash()
     add_moments(data, result.signals(), stored)
+    video = Path(data["video"].get("path", ""))
+    if not video.is_file():    # a relative path, stored from elsewhere: the default folder lies beside the video
+        video = result.folder.parent / video.name
+    if video.is_file():        # the footage may have moved since: then the moments have no thumbnail
+        write_thumbnails(video, data["moments"], result.folder)
     write_json(result.folder / "analysis.json", data)
     return load(result.folder, check_schema=False)
 

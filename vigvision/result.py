@@ -114,6 +114,7 @@ class Analysis:
     video = _key("video", "video metadata (dict)")
     persons = _key("persons", "persons seen, with roles (list of dicts)")
     speech = _key("speech", "vocal activity segments (list of dicts)")
+    turns = _key("turns", "turns and back-channels (list of dicts)")
     gaze = _key("gaze", "gaze episodes per person (list of dicts)")
     mutual_gaze = _key("mutual_gaze", "mutual gaze episodes (list of dicts)")
     moments = _key("moments", "ranked candidate moments (list of dicts)")

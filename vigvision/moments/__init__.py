@@ -29,5 +29,22 @@ def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:
         illustrated = explain.principles(items)
         out.append({"id": f"M{rank}", "rank": rank, "start": w.start, "end": w.end, "score": round(w.score, 3),
                     "persons": list(w.pair), "cues": items, "principles": illustrated,
-                    "explanation": explain.explanation(span, items, illustrated), "thumbnail": None})
+                    "explanation": explain.explanation(span, items, illustrated),
+                    "keyframe_s": round(keyframe(cues[w.pair], span), 3), "thumbnail": None})
     return out
+
+
+def keyframe(cues: dict, span: Span) -> float:
+    """The instant that shows a moment best: the middle of its longest mutual gaze, else the
+    adult's answer to an initiative, else the middle of its longest shared smile, else its middle."""
+    gaze = list(cues["mutual_gaze"].intervals.crop(span))
+    if gaze:
+        return max(gaze, key=lambda s: s.duration).middle
+    answers = [e["at"] + e["latency_s"] for e in cues["initiative_received"].events
+               if span.start <= e["at"] + e["latency_s"] < span.end]
+    if answers:
+        return answers[0]
+    smiles = list(cues["shared_smile"].intervals.crop(span))
+    if smiles:
+        return max(smiles, key=lambda s: s.duration).middle
+    return span.middle

@@ -1,0 +1,73 @@
+"""Tidy metrics tables: known answers from hand-built analyses, missing stays missing, atomic files."""
+import csv
+from pathlib import Path
+
+import pytest
+
+from vigvision.cli import main
+from vigvision.result import Analysis
+from vigvision.tables import minute_rows, video_row, write_csv
+
+
+def analysis(with_faces=True, with_voice=True) -> Analysis:
+    persons = [{"id": "P1", "role": "adult", "seen_s": 120.0}, {"id": "P2", "role": "child", "seen_s": 120.0}]
+    data = {
+        "software": {"version": "9.9.9"}, "config_hash": "abc", "config": {"moments": {"preset": "infant"}},
+        "video": {"path": "/x/family.mp4", "sha256": "f00", "duration_s": 130.0},
+        "availability": {"voice": {"available": with_voice}},
+        "persons": persons if with_faces else [],
+        "mutual_gaze": [{"start": 10.0, "end": 12.0, "persons": ["P1", "P2"]},
+                        {"start": 59.0, "end": 61.0, "persons": ["P1", "P2"]}] if with_faces else [],
+        "speech": [{"start": 1.0, "end": 2.0, "person": "P1"}, {"start": 70.0, "end": 71.5, "person": "P2"}]
+        if with_voice else [],
+        "turns": [{"start": 1.0, "end": 2.0, "speaker": "P1", "kind": "turn"},
+                  {"start": 3.0, "end": 4.0, "speaker": "P2", "kind": "turn"},
+                  {"start": 70.0, "end": 71.5, "speaker": "P1", "kind": "turn"},
+                  {"start": 70.5, "end": 70.8, "speaker": "P2", "kind": "backchannel"}] if with_voice else [],
+        "moments": [{"id": "M1"}],
+        "metrics": {},
+    }
+    if with_faces:
+        data["metrics"]["eye_contact"] = {"episodes": 2, "episodes_per_minute": 0.923, "total_s": 4.0, "mean_s": 2.0,
+                                          "fraction": 0.0308, "partner_gaze_fraction": {"P1": 0.5, "P2": 0.25}}
+    if with_voice:
+        data["metrics"]["turn_taking"] = {"turns": 3, "switches": 2, "response_latency_s": {"median": 1.0,
+                                          "iqr": [0.5, 1.5], "n": 2}, "talk_share": {"P1": 0.6, "P2": 0.4}}
+    return Analysis(Path("/x/family.vigvision"), data)
+
+
+def test_one_row_per_video_names_its_video_version_and_config():
+    row = video_row(analysis())
+    assert (row["video"], row["video_sha256"], row["software_version"], row["config_hash"], row["preset"]) == \
+        ("family.mp4", "f00", "9.9.9", "abc", "infant")
+    assert row["eye_contact_episodes"] == 2 and row["partner_gaze_fraction_P2"] == 0.25
+    assert row["turn_taking_switches"] == 2 and row["response_latency_q3_s"] == 1.5 and row["talk_share_P1"] == 0.6
+    # no face seen: eye contact is missing, not zero
+    blind = video_row(analysis(with_faces=False))
+    assert blind["eye_contact_episodes"] is None and blind["turn_taking_turns"] == 3
+
+
+def test_minute_rows_count_what_starts_in_each_minute():
+    rows = minute_rows(analysis())
+    assert [r["minute"] for r in rows] == [1, 2, 3] and rows[-1]["end_s"] == 130.0
+    assert [r["mutual_gaze_episodes"] for r in rows] == [2, 0, 0]
+    assert [r["mutual_gaze_s"] for r in rows] == [3.0, 1.0, 0.0]          # 59-61 s is split at the minute
+    assert [r["turns"] for r in rows] == [2, 1, 0]                        # back-channels are not turns
+    assert [r["switches"] for r in rows] == [1, 1, 0]
+    silent = minute_rows(analysis(with_voice=False))
+    assert all(r["turns"] is None and r["vocal_s"] is None for r in silent)
+
+
+def test_csv_is_the_union_of_columns_with_empty_cells_for_missing(tmp_path):
+    path = tmp_path / "m.csv"
+    write_csv(path, [video_row(analysis()), video_row(analysis(with_faces=False))])
+    rows = list(csv.DictReader(open(path)))
+    assert rows[0]["eye_contact_episodes"] == "2" and rows[1]["eye_contact_episodes"] == ""
+    assert not [p for p in tmp_path.iterdir() if p.name != "m.csv"]       # no temporary file left
+
+
+def test_a_bad_folder_writes_nothing_and_says_one_line(tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert main(["metrics", str(tmp_path / "missing"), "--csv", str(out)]) == 2
+    assert not out.exists()
+    assert capsys.readouterr().err.count("\n") == 1

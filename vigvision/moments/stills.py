@@ -1,0 +1,45 @@
+"""Keyframe thumbnails of moments: one JPEG per moment, from the footage at its keyframe."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..io.files import atomic_path
+from ..io.video import VideoReader
+
+THUMB_SIDE = 320
+FOLDER = "moments"
+
+
+def still(video: str | Path, t: float) -> np.ndarray | None:
+    """The RGB frame shown at time ``t`` (the first whose timestamp reaches it), upright."""
+    with VideoReader(video, start_s=max(0.0, t), end_s=t + 2.0) as reader:
+        for frame in reader:
+            return frame.image
+    return None
+
+
+def write_thumbnails(video: str | Path, moments: list[dict], outdir: Path) -> None:
+    """Write ``outdir/moments/<id>.jpg`` for each moment and set its ``thumbnail`` (relative path)."""
+    import cv2
+
+    folder = outdir / FOLDER
+    folder.mkdir(exist_ok=True)
+    keep = {f"{m['id']}.jpg" for m in moments}
+    for old in folder.glob("*.jpg"):      # thumbnails of an earlier ranking
+        if old.name not in keep:
+            old.unlink()
+    for m in moments:
+        image = still(video, m.get("keyframe_s", (m["start"] + m["end"]) / 2))
+        if image is None:
+            m["thumbnail"] = None
+            continue
+        scale = THUMB_SIDE / max(image.shape[:2])
+        small = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+                           interpolation=cv2.INTER_AREA)
+        target = folder / f"{m['id']}.jpg"
+        with atomic_path(target) as tmp:
+            ok, data = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+            tmp.write_bytes(data.tobytes())
+        m["thumbnail"] = f"{FOLDER}/{m['id']}.jpg"

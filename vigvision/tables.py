@@ -1,0 +1,91 @@
+"""Tidy metrics tables for statistics across a study: one row per video (or per video-minute).
+
+Every row names the video, its hash, the software version and the config hash, so rows made
+with different settings are never mixed unknowingly. Missing is missing: a metric that was
+not measured (no face, no audio) is an empty cell, never 0.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import IO
+
+from .io.files import atomic_open
+from .result import Analysis
+from .time import Intervals, Span
+
+
+def _id_columns(result: Analysis) -> dict:
+    return {"video": Path(result.video.get("path", result.folder.name)).name,
+            "video_sha256": result.video.get("sha256"),
+            "software_version": result.data["software"]["version"],
+            "config_hash": result.data.get("config_hash"),
+            "preset": result.data["config"].get("moments", {}).get("preset")}
+
+
+def video_row(result: Analysis) -> dict:
+    """One video's metrics, flattened to columns."""
+    m = result.metrics
+    row = {**_id_columns(result), "duration_s": result.video.get("duration_s"), "persons": len(result.persons),
+           "roles": " ".join(f"{p['id']}={p['role']}" for p in result.persons),
+           "moments": len(result.moments)}
+    ec = m.get("eye_contact")
+    for k in ("episodes", "episodes_per_minute", "total_s", "mean_s", "fraction"):
+        row[f"eye_contact_{k}"] = ec.get(k) if ec else None
+    for p in result.persons:
+        row[f"partner_gaze_fraction_{p['id']}"] = ec["partner_gaze_fraction"].get(p["id"]) if ec else None
+    tt = m.get("turn_taking")
+    for k in ("turns", "turns_per_minute", "switches", "switches_per_minute", "overlap_fraction", "vocal_s"):
+        row[f"turn_taking_{k}"] = tt.get(k) if tt else None
+    lat = (tt or {}).get("response_latency_s") or {}
+    row["response_latency_median_s"] = lat.get("median")
+    iqr = lat.get("iqr") or [None, None]
+    row["response_latency_q1_s"], row["response_latency_q3_s"] = iqr
+    for who, share in ((tt or {}).get("talk_share") or {}).items():
+        row[f"talk_share_{who}"] = share
+    pairs = (m.get("proximity") or {}).get("pairs") or []
+    if pairs:
+        main = pairs[0]
+        row["proximity_median_distance_m"] = main.get("median_distance_m")
+        row["proximity_median_distance_faces"] = main.get("median_distance_faces")
+        row["proximity_close_s"] = main.get("close_s")
+    return row
+
+
+def minute_rows(result: Analysis) -> list[dict]:
+    """Per minute of video: mutual gaze (episodes starting, seconds), turns, switches, vocal seconds."""
+    duration = float(result.video.get("duration_s") or 0.0)
+    mutual = Intervals([(e["start"], e["end"]) for e in result.mutual_gaze])
+    vocal = Intervals([(g["start"], g["end"]) for g in result.speech])
+    turns = sorted((t for t in result.turns if t["kind"] == "turn"), key=lambda t: t["start"])
+    switch_at = [b["start"] for a, b in zip(turns, turns[1:]) if a["speaker"] != b["speaker"]]
+    has_faces, has_voice = bool(result.persons), result.data["availability"]["voice"]["available"]
+    rows = []
+    for k in range(max(1, math.ceil(duration / 60))):
+        span = Span(60.0 * k, min(60.0 * (k + 1), duration) if duration else 60.0 * (k + 1))
+        rows.append({**_id_columns(result), "minute": k + 1, "start_s": span.start, "end_s": span.end,
+                     "mutual_gaze_episodes": sum(span.start <= e["start"] < span.end for e in result.mutual_gaze)
+                     if has_faces else None,
+                     "mutual_gaze_s": round(mutual.crop(span).total, 3) if has_faces else None,
+                     "turns": sum(span.start <= t["start"] < span.end for t in turns) if has_voice else None,
+                     "switches": sum(span.start <= t < span.end for t in switch_at) if has_voice else None,
+                     "vocal_s": round(vocal.crop(span).total, 3) if has_voice else None})
+    return rows
+
+
+def to_csv(rows: list[dict], f: IO[str]) -> None:
+    """All rows under the union of their columns (first seen first); missing cells empty."""
+    columns: list[str] = []
+    for r in rows:
+        columns += [c for c in r if c not in columns]
+    w = csv.DictWriter(f, fieldnames=columns, restval="")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+
+
+def write_csv(path: str | Path, rows: list[dict]) -> None:
+    """The table as a CSV file, written atomically (no half-written table)."""
+    with atomic_open(path, "w", newline="", encoding="utf-8") as f:
+        to_csv(rows, f)
