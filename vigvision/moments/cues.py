@@ -97,7 +97,7 @@ def closeness(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     return Cue("closeness", _smooth(close | Intervals([(e["start"], e["end"]) for e in leaning])), events)
 
 
-def _switches(ix: Interaction, a: str, b: str) -> list[tuple[float, float, str]]:
+def switches(ix: Interaction, a: str, b: str) -> list[tuple[float, float, str]]:
     """(time, latency, to whom) of each change of speaker between a and b, from the turns."""
     turns = sorted((t for t in ix.turns if t["kind"] == "turn" and t.get("person") in (a, b)),
                    key=lambda t: t["start"])
@@ -108,7 +108,7 @@ def _switches(ix: Interaction, a: str, b: str) -> list[tuple[float, float, str]]
 def vocal_exchange(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     """Stretches with at least ``exchange_switches`` switches within ``exchange_window_s``: from
     the turn before the first switch to the end of the turn after the last."""
-    sw = _switches(ix, a, b)
+    sw = switches(ix, a, b)
     turns = [t for t in ix.turns if t["kind"] == "turn" and t.get("person") in (a, b)]
     spans, events = [], []
     n = cfg.exchange_switches

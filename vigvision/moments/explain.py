@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..time import Span
-from .cues import Cue, _switches
+from .cues import Cue, switches
 from .interaction import Interaction
 
 # Principles of Attuned Interaction (VIG) each cue can illustrate. "Guiding" and "deepening
@@ -51,7 +51,7 @@ def evidence(ix: Interaction, cues: dict[str, Cue], span: Span, adult: str, chil
         out.append({"cue": "initiative_received", "count": len(inits), "latency_s": e["latency_s"],
                     "initiative": e["initiative"], "response": e["response"],
                     "text": f"{c} {e['initiative']} and {a} {e['response']} after {e['latency_s']:.1f} s{more}"})
-    sw = [x for x in _switches(ix, adult, child) if span.start <= x[0] < span.end]
+    sw = [x for x in switches(ix, adult, child) if span.start <= x[0] < span.end]
     if _covered(cues["vocal_exchange"], span) > 0 and sw:
         turns = [t for t in ix.turns if t["kind"] == "turn" and t.get("person") in (adult, child)
                  and span.start <= t["start"] < span.end]
