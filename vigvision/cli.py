@@ -139,6 +139,8 @@ def cmd_config(args) -> int:
 
 def moments_text(result, top: int | None = None) -> str:
     """The ranked moments, each with its time, score, principles and explanation."""
+    from .moments.explain import clock
+
     moments = result.moments[:top] if top else result.moments
     if not moments:
         return (f"{result.folder}: no candidate moment (no cue of attuned interaction was measured; "
@@ -146,15 +148,10 @@ def moments_text(result, top: int | None = None) -> str:
     lines = [f"{result.folder}: {len(result.moments)} candidate moments, best first "
              f"(preset {result.data['config'].get('moments', {}).get('preset', '?')}); you decide which to keep"]
     for m in moments:
-        lines.append(f"{m['id']:>4}  {_clock(m['start'])}-{_clock(m['end'])}  score {m['score']:.2f}  "
+        lines.append(f"{m['id']:>4}  {clock(m['start'])}-{clock(m['end'])}  score {m['score']:.2f}  "
                      f"{', '.join(m['principles']) or '-'}")
         lines.append(textwrap.fill(m["explanation"], width=100, initial_indent="      ", subsequent_indent="      "))
     return "\n".join(lines)
-
-
-def _clock(t: float) -> str:
-    m, s = divmod(t, 60)
-    return f"{int(m)}:{s:04.1f}"
 
 
 def cmd_metrics(args) -> int:

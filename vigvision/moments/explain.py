@@ -87,13 +87,14 @@ def principles(items: list[dict]) -> list[str]:
 def explanation(span: Span, items: list[dict], illustrated: list[str]) -> str:
     """One paragraph: when, what was measured, which principles it may illustrate."""
     what = "; ".join(e["text"] for e in items)
-    text = f"From {_clock(span.start)} to {_clock(span.end)}: {what}."
+    text = f"From {clock(span.start)} to {clock(span.end)}: {what}."
     if illustrated:
         text += " This may show " + _and(illustrated) + "."
     return text[0].upper() + text[1:]
 
 
-def _clock(t: float) -> str:
+def clock(t: float) -> str:
+    """Seconds as m:ss.s, as a player shows them."""
     m, s = divmod(t, 60)
     return f"{int(m)}:{s:04.1f}"
 

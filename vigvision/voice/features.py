@@ -45,17 +45,10 @@ class VoiceFeatures:
     aperiodicity: np.ndarray
     mfcc: np.ndarray          # (n, 12)
     band_db: np.ndarray       # level in the voice band (300-4000 Hz), where room noise is weakest
-    one_period: np.ndarray | None = None     # residual share after cancelling the best single period
-    two_periods: np.ndarray | None = None    # ... after cancelling the best pair of periods
-    pair_hz: np.ndarray | None = None        # (n, 2) that pair's pitches
+    one_period: np.ndarray    # residual share after cancelling the best single period
+    two_periods: np.ndarray   # ... after cancelling the best pair of periods
+    pair_hz: np.ndarray       # (n, 2) that pair's pitches
     step: float = HOP_S
-
-    def __post_init__(self) -> None:
-        n = len(self.level_db)
-        if self.one_period is None:     # nothing measured: no frame looks like two voices
-            self.one_period = np.zeros(n, np.float32)
-            self.two_periods = np.ones(n, np.float32)
-            self.pair_hz = np.full((n, 2), np.nan, np.float32)
 
     def __len__(self) -> int:
         return len(self.level_db)
