@@ -9,22 +9,20 @@ at known times among background that no single cue makes a moment of), 5 seeds:
   precision@3 and @10: share of the top 3 / top 10 candidates that overlap a planted moment by
     at least half their length; hit@3: whether the top 3 hold at least one.
 Results: benchmarks/results/moments.json and .md
-(Labelled real clips and the laughter ROC AUC come with issue 5's next steps.)
+(Shared joy on real clips: python -m benchmarks.laughter. Labelled real moments: still to come.)
 """
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import vigvision
 from vigvision.config import Config
 from vigvision.moments import find_moments
 from vigvision.testing.interaction import synthetic_interaction
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from .report import write_results
 
 
 def matches(moment: dict, truth: list[tuple[float, float]]) -> bool:
@@ -63,8 +61,6 @@ def main() -> int:
     result = {"created": time.strftime("%Y-%m-%d %H:%M:%S"), "version": vigvision.__version__,
               "generated": generated()}
     g = result["generated"]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "moments.json").write_text(json.dumps(result, indent=1) + "\n")
     md = "\n".join([
         f"# Moments ({result['created']}, vigvision {result['version']})", "",
         "Generated interactions (`vigvision.testing.interaction`): 10 minutes each, 8 attuned episodes planted at "
@@ -76,8 +72,7 @@ def main() -> int:
         f"top 3 hold a planted moment in {g['hit_at_3']:.0%} of videos",
         f"- re-rank from stored episodes and signals: {g['rerank_s_median']} s for {g['video_s']:.0f} s of video "
         "(target < 2 s)", ""])
-    (RESULTS / "moments.md").write_text(md)
-    print(md)
+    write_results("moments", result, md)
     return 0
 
 

@@ -31,12 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from .report import RESULTS, footage_root, write_results
+
 WORK = RESULTS / "tmp"
-
-
-def footage_root() -> Path:
-    return Path(os.environ.get("VIGVISION_FOOTAGE", Path(__file__).resolve().parents[2] / "shared" / "footage"))
 
 
 def _peak_rss_mb() -> float:
@@ -187,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"benchmark": "ingest", "vigvision": __version__, "python": platform.python_version(),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "summary": summary, "clips": rows}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(report, indent=1) + "\n")
-    (RESULTS / "speed.md").write_text(_markdown(report))
+    write_results("speed", report, _markdown(report), echo=False)
     print(json.dumps(summary, indent=1))
     print(f"wrote {RESULTS / 'speed.json'} and speed.md")
     return 0

@@ -19,8 +19,6 @@ Results: benchmarks/results/vision_accuracy.json and .md
 from __future__ import annotations
 
 import csv
-import json
-import os
 import sys
 import tempfile
 import time
@@ -34,13 +32,10 @@ from vigvision.config import Config
 from vigvision.time import Intervals
 from vigvision.vision.detect import box_iou
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from .report import footage_root, write_results
+
 LABELS = Path(__file__).resolve().parent / "labels"
 SCREEN_DEG = 30.0  # the Lookit screen around the webcam, as seen from the infant (set a priori)
-
-
-def footage_root() -> Path:
-    return Path(os.environ.get("VIGVISION_FOOTAGE", Path(__file__).resolve().parents[2] / "shared" / "footage"))
 
 
 def analyse(path: Path, work: Path, vision: dict | None = None, **ingest) -> vigvision.Analysis:
@@ -324,10 +319,7 @@ def main() -> int:
                   "lookit_laughter_gaze": lookit_gaze(root, work),
                   "lookit_laughter_roles": lookit_roles(root, work)}
     report["seconds"] = round(time.time() - t0, 1)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "vision_accuracy.json").write_text(json.dumps(report, indent=1) + "\n")
-    (RESULTS / "vision_accuracy.md").write_text(markdown(report))
-    print(markdown(report))
+    write_results("vision_accuracy", report, markdown(report))
     return 0
 
 

@@ -18,7 +18,6 @@ Results: benchmarks/results/voice_accuracy.json and .md
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -37,9 +36,9 @@ from vigvision.voice.build import find_speech, run_pass
 from vigvision.voice.features import HOP_S
 from vigvision.voice.turns import turn_taking
 
-from .vision_accuracy import LABELS, footage_root, side_persons
+from .report import footage_root, write_results
+from .vision_accuracy import LABELS, side_persons
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SNRS = (20, 10, 5)
 
 
@@ -343,10 +342,7 @@ def main() -> int:
             print("real clips with our labels ...", flush=True)
             result["real"] = real_labelled(root, Path(tmp))
         result["whole_path"] = whole_path(Path(tmp))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "voice_accuracy.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / "voice_accuracy.md").write_text(markdown(result))
-    print(markdown(result))
+    write_results("voice_accuracy", result, markdown(result))
     return 0
 
 

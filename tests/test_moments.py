@@ -225,3 +225,37 @@ def test_planted_attuned_episodes_are_found_first():
         length = m["end"] - m["start"]
         assert any(min(m["end"], b) - max(m["start"], a) >= 0.5 * length for a, b in truth), m
     assert {"mutual_gaze", "vocal_exchange", "initiative_received", "shared_smile"} <= {c["cue"] for c in moments[0]["cues"]}
+
+
+# -- laughter and shared joy ----------------------------------------------------------
+
+def test_bursts_need_three_short_segments_close_together():
+    from vigvision.moments.joy import bursts
+    laugh = [{"start": 1.0 + 0.5 * i, "end": 1.3 + 0.5 * i, "person": None, "voice": "V1"} for i in range(4)]
+    speech = [{"start": 5.0, "end": 7.0, "person": None, "voice": "V1"},          # one long utterance
+              {"start": 8.0, "end": 8.3, "person": None, "voice": "V1"},          # two short ones only
+              {"start": 8.6, "end": 8.9, "person": None, "voice": "V1"}]
+    assert spans(bursts(interaction(speech=laugh + speech))) == [(1.0, 2.8)]
+
+
+def test_laughter_is_an_open_smile_heard_and_the_score_is_the_share_of_time_seen():
+    from vigvision.moments.joy import laughter, shared_joy
+    #                    0    1    2    3    4    5    6    7    8    9
+    smile_child = tl("....######..........")
+    open_child = tl("....########........")
+    sig = signals(10.0, P1={"smile": ("......####..........", 0.9, 0.0)},
+                  P2={"smile": ("....######..........", 0.9, 0.0),
+                      "mouth_open": ("....########........", 0.08, 0.01)})
+    heard = [{"start": 2.5, "end": 3.5, "person": None, "voice": "V2"}]    # sound (padded 0.3 s) over 2.2..3.8
+    ix = interaction(signals=sig, speech=heard)
+    assert smile_child.total == 3.0 and open_child.total == 4.0
+    # smiling with the mouth open 2.0..5.0, heard 2.2..3.8 -> laughing 2.2..3.8
+    assert spans(laughter(ix, "P2", CFG)) == [(2.2, 3.8)]
+    joy = shared_joy(ix, CFG)["per_child"]["P2"]
+    assert joy["laughing_s"] == pytest.approx(1.6) and joy["open_smile_s"] == pytest.approx(3.0)
+    assert joy["shared_s"] == pytest.approx(0.8)          # the adult smiles 3.0..5.0
+    assert shared_joy(ix, CFG)["score"] == pytest.approx(0.16) and shared_joy(ix, CFG)["bursts"] == 0
+    silent = interaction(signals=sig, speech=[])
+    assert shared_joy(silent, CFG)["score"] == 0.0         # a silent smile is not laughter
+    closed = interaction(signals=signals(10.0, P1={}, P2={"smile": 0.9, "mouth_open": 0.02}), speech=heard)
+    assert shared_joy(closed, CFG)["score"] == 0.0         # nor a smile that never opens the mouth

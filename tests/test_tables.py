@@ -30,6 +30,7 @@ def analysis(with_faces=True, with_voice=True) -> Analysis:
     if with_faces:
         data["metrics"]["eye_contact"] = {"episodes": 2, "episodes_per_minute": 0.923, "total_s": 4.0, "mean_s": 2.0,
                                           "fraction": 0.0308, "partner_gaze_fraction": {"P1": 0.5, "P2": 0.25}}
+        data["metrics"]["shared_joy"] = {"score": 0.12, "bursts": 0, "per_child": {"P2": {"laughing_s": 1.5}}}
     if with_voice:
         data["metrics"]["turn_taking"] = {"turns": 3, "switches": 2, "response_latency_s": {"median": 1.0,
                                           "iqr": [0.5, 1.5], "n": 2}, "talk_share": {"P1": 0.6, "P2": 0.4}}
@@ -45,6 +46,7 @@ def test_one_row_per_video_names_its_video_version_and_config():
     # no face seen: eye contact is missing, not zero
     blind = video_row(analysis(with_faces=False))
     assert blind["eye_contact_episodes"] is None and blind["turn_taking_turns"] == 3
+    assert row["shared_joy_score"] == 0.12 and row["laughing_s_P2"] == 1.5 and blind["shared_joy_score"] is None
 
 
 def test_minute_rows_count_what_starts_in_each_minute():

@@ -38,6 +38,7 @@ from .vision import persons as vision_persons
 from .voice import build as voice_build
 from .io.video import VideoInfo, probe
 from .moments import Interaction, find_moments
+from .moments.joy import shared_joy
 from .moments.metrics import eye_contact
 from .moments.stills import write_thumbnails
 from .result import SCHEMA_VERSION, Analysis, frames_table, load, write_result
@@ -261,12 +262,13 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
 
 
 def add_moments(data: dict, signals, config: Config) -> None:
-    """Fill ``moments`` and ``metrics.eye_contact`` of an analysis dict (from its episodes and
+    """Fill ``moments``, ``metrics.eye_contact`` and ``metrics.shared_joy`` of an analysis dict (from its episodes and
     signals only: no decoding, so re-ranking with new settings is quick)."""
     ix = Interaction.from_result(data, signals)
     data["moments"] = find_moments(ix, config.moments)
     if ix.persons:   # no face seen: eye contact was not measured, so it is absent, not zero
         data["metrics"]["eye_contact"] = eye_contact(ix)
+        data["metrics"]["shared_joy"] = shared_joy(ix, config.moments)
 
 
 def rerank(folder: str | Path, config: Config) -> Analysis:

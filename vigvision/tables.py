@@ -50,6 +50,10 @@ def video_row(result: Analysis) -> dict:
         row["proximity_median_distance_m"] = main.get("median_distance_m")
         row["proximity_median_distance_faces"] = main.get("median_distance_faces")
         row["proximity_close_s"] = main.get("close_s")
+    joy = m.get("shared_joy") or {}
+    row["shared_joy_score"] = joy.get("score")
+    for who, j in (joy.get("per_child") or {}).items():
+        row[f"laughing_s_{who}"] = j.get("laughing_s")
     return row
 
 
