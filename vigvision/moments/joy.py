@@ -1,9 +1,9 @@
 """Laughter and shared joy: a visual and a vocal cue per person, and a per-video score.
 
 Laughter is seen and heard at once: an open-mouth smile (smiling, with the mouth more open
-than the person's own median) while there is sound, and rhythmic voiced bursts ("ha-ha-ha":
-at least ``_BURST_MIN`` short sound segments, each at most ``_BURST_MAX_S`` long, with gaps of at
-most ``_BURST_GAP_S``). Sound is not required to be attributed to the person: on real footage
+than the person's own median) while there is sound. Rhythmic voiced bursts ("ha-ha-ha": at
+least ``_BURST_MIN`` short sound segments, each at most ``_BURST_MAX_S`` long, with gaps of at
+most ``_BURST_GAP_S``) are counted beside it, for the sound track as a whole. Sound is not required to be attributed to the person: on real footage
 most child vocalisations stay unattributed (voice attribution covers about a quarter of the
 time), and a laugh while the child's mouth is open and smiling is the child's evidence either way.
 
@@ -56,13 +56,13 @@ def open_smile(ix: Interaction, who: str, cfg: MomentsConfig) -> Intervals:
         return Intervals()
     mouth = rows.mouth_open.to_numpy(float)
     median = np.nanmedian(mouth) if np.isfinite(mouth).any() else np.nan
-    on = (rows.smile.to_numpy(float) >= cfg.smile_threshold) & (mouth > median)
-    return ix.frame_cells(rows.time_s.to_numpy(), np.nan_to_num(on).astype(bool))
+    on = (rows.smile.to_numpy(float) >= cfg.smile_threshold) & (mouth > median)   # NaN compares False
+    return ix.frame_cells(rows.time_s.to_numpy(), on)
 
 
 def laughter(ix: Interaction, who: str, cfg: MomentsConfig) -> Intervals:
-    """``who``'s open-mouth smile while there is sound (padded) or a burst run."""
-    heard = Intervals([(s - _SOUND_PAD_S, e + _SOUND_PAD_S) for s, e in sound(ix).to_list()]) | bursts(ix)
+    """``who``'s open-mouth smile while there is sound (padded: a laugh's smile outlasts it)."""
+    heard = Intervals([(s - _SOUND_PAD_S, e + _SOUND_PAD_S) for s, e in sound(ix).to_list()])
     return open_smile(ix, who, cfg) & heard
 
 
