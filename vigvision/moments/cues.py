@@ -56,6 +56,14 @@ def partner_gaze(ix: Interaction, adult: str, child: str) -> Cue:
     return Cue("partner_gaze", looks(ix, adult, child))
 
 
+def smiling(ix: Interaction, who: str, cfg: MomentsConfig) -> Intervals:
+    """The frames where ``who``'s smile signal is at least smile_threshold."""
+    rows = ix.rows(who)
+    if not len(rows):
+        return Intervals()
+    return ix.frame_cells(rows.time_s.to_numpy(), (rows.smile >= cfg.smile_threshold).to_numpy())
+
+
 def _both(ix: Interaction, a: str, b: str) -> pd.DataFrame:
     """The frames where both were seen: one row per frame, columns suffixed _a and _b."""
     ra, rb = ix.rows(a), ix.rows(b)
@@ -129,10 +137,7 @@ def initiatives_received(ix: Interaction, adult: str, child: str, cfg: MomentsCo
     child_looks = [s.start for s in looks(ix, child, adult)]
     adult_voice = np.array(sorted(g["start"] for g in ix.speech if g["person"] == adult))
     adult_looks = looks(ix, adult, child)
-    rows = ix.rows(adult)
-    smiling = ix.frame_cells(rows.time_s.to_numpy(), (rows.smile >= cfg.smile_threshold).to_numpy()) \
-        if len(rows) else Intervals()
-    smiling = _smooth(smiling)
+    adult_smiles = _smooth(smiling(ix, adult, cfg))
     # an initiative is the start of a vocalisation or a look after a pause in it
     initiatives = sorted({(round(t, 3), "vocalised") for t in _onsets(child_voice, 1.0)}
                          | {(round(t, 3), "looked at the adult") for t in _onsets(child_looks, 1.0)})
@@ -143,7 +148,7 @@ def initiatives_received(ix: Interaction, adult: str, child: str, cfg: MomentsCo
         if len(later):
             answers.append((float(later[0]), "spoke"))
         answers += [(s.start, "looked at the child") for s in adult_looks if t0 < s.start <= t0 + cfg.response_latency_s]
-        answers += [(s.start, "smiled") for s in smiling if t0 < s.start <= t0 + cfg.response_latency_s]
+        answers += [(s.start, "smiled") for s in adult_smiles if t0 < s.start <= t0 + cfg.response_latency_s]
         if not answers:
             continue
         at, how = min(answers)

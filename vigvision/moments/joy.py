@@ -21,6 +21,7 @@ import numpy as np
 
 from ..config import MomentsConfig
 from ..time import Intervals
+from .cues import smiling
 from .interaction import Interaction
 
 _BURST_MIN = 3
@@ -60,10 +61,14 @@ def open_smile(ix: Interaction, who: str, cfg: MomentsConfig) -> Intervals:
     return ix.frame_cells(rows.time_s.to_numpy(), on)
 
 
+def heard(ix: Interaction) -> Intervals:
+    """The sound, padded: a laugh's smile outlasts it a little."""
+    return Intervals([(s - _SOUND_PAD_S, e + _SOUND_PAD_S) for s, e in sound(ix).to_list()])
+
+
 def laughter(ix: Interaction, who: str, cfg: MomentsConfig) -> Intervals:
-    """``who``'s open-mouth smile while there is sound (padded: a laugh's smile outlasts it)."""
-    heard = Intervals([(s - _SOUND_PAD_S, e + _SOUND_PAD_S) for s, e in sound(ix).to_list()])
-    return open_smile(ix, who, cfg) & heard
+    """``who``'s open-mouth smile while there is sound."""
+    return open_smile(ix, who, cfg) & heard(ix)
 
 
 def shared_joy(ix: Interaction, cfg: MomentsConfig) -> dict:
@@ -71,16 +76,15 @@ def shared_joy(ix: Interaction, cfg: MomentsConfig) -> dict:
     seen time laughing, seconds of open smile, and of laughing while the adult smiles too; and
     the count of burst runs in the sound track (whoever made them).
     ``score`` is the highest child's laughing share: the per-video "child laughed" score."""
-    per, score = {}, None
+    per, score, sounded = {}, None, heard(ix)
     for adult, child in ix.pairs():
         seen = next((p.get("seen_s") for p in ix.persons if p["id"] == child), None)
-        laugh = laughter(ix, child, cfg)
-        rows = ix.rows(adult)
-        adult_smiles = ix.frame_cells(rows.time_s.to_numpy(), rows.smile.to_numpy(float) >= cfg.smile_threshold)
+        opened = open_smile(ix, child, cfg)
+        laugh = opened & sounded
         share = round(laugh.total / seen, 4) if seen else None
         per[child] = {"laughing_s": round(laugh.total, 3), "laughing_fraction": share,
-                      "open_smile_s": round(open_smile(ix, child, cfg).total, 3),
-                      "shared_s": round((laugh & adult_smiles).total, 3)}
+                      "open_smile_s": round(opened.total, 3),
+                      "shared_s": round((laugh & smiling(ix, adult, cfg)).total, 3)}
         if share is not None:
             score = share if score is None else max(score, share)
     return {"score": score, "bursts": len(bursts(ix)), "per_child": per}
