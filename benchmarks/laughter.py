@@ -17,7 +17,6 @@ Results: benchmarks/results/laughter.json and .md
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -25,12 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import vigvision
 from vigvision.config import Config
-from vigvision.moments.interaction import Interaction
 from vigvision.moments.joy import shared_joy
 
-from .report import footage_root, write_results
+from .report import analysed, footage_root, write_results
 
 
 def roc_auc(scores: list[float], positive: list[bool]) -> float | None:
@@ -44,11 +41,7 @@ def roc_auc(scores: list[float], positive: list[bool]) -> float | None:
 
 
 def clip_row(video: Path, work: Path, laughed: bool) -> dict:
-    out = work / video.stem
-    if not (out / "analysis.json").is_file():
-        vigvision.analyze(video, out)
-    data = json.loads((out / "analysis.json").read_text())
-    ix = Interaction.from_result(data, pd.read_parquet(out / "signals.parquet"))
+    ix = analysed(video, work)
     joy = shared_joy(ix, Config().moments)
     child = max(joy["per_child"].items(), key=lambda kv: kv[1]["laughing_fraction"] or 0, default=(None, {}))[1]
     seen = next((p.get("seen_s") for p in ix.persons if p["role"] == "child"), None)
