@@ -139,7 +139,7 @@ def cmd_config(args) -> int:
 
 def moments_text(result, top: int | None = None) -> str:
     """The ranked moments, each with its time, score, principles and explanation."""
-    from .moments.explain import clock
+    from .time import clock
 
     moments = result.moments[:top] if top else result.moments
     if not moments:

@@ -80,6 +80,12 @@ class Span:
         return {"start": round(self.start, 6), "end": round(self.end, 6)}
 
 
+def clock(t: float) -> str:
+    """Seconds as m:ss.s, as a player shows them (59.96 s is 1:00.0, not 0:60.0)."""
+    m, s = divmod(round(max(t, 0.0), 1), 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
 def to_index(t: float | np.ndarray, rate: float, *, rounding: str = "nearest"):
     """Seconds -> integer index at ``rate`` per second.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..time import Span
+from ..time import Span, clock
 from .cues import Cue, switches
 from .interaction import Interaction
 
@@ -91,12 +91,6 @@ def explanation(span: Span, items: list[dict], illustrated: list[str]) -> str:
     if illustrated:
         text += " This may show " + _and(illustrated) + "."
     return text[0].upper() + text[1:]
-
-
-def clock(t: float) -> str:
-    """Seconds as m:ss.s, as a player shows them."""
-    m, s = divmod(t, 60)
-    return f"{int(m)}:{s:04.1f}"
 
 
 def _and(words: list[str]) -> str:

@@ -1,0 +1,203 @@
+"""Exports of the guider's chosen moments: clips, stills, a review sheet, and tables.
+
+- :func:`export_clip`: the frames from ``start`` up to ``end`` re-encoded (H.264 + AAC in MP4),
+  so the cut falls on the exact frame, not on the nearest keyframe; the clip's
+  own clock starts at 0. ``slow`` > 1 writes a slow-motion copy (each frame held
+  ``slow`` times as long); it is silent, as slowed speech is hard to listen to.
+- :func:`export_still`: the frame shown at an instant, as JPEG (freeze-frames for the review).
+- :func:`review_sheet`: one self-contained HTML page (stills embedded, no external
+  fonts or scripts) with each moment's times, explanation, principles, tags and
+  note; print it to PDF from the browser for the shared review.
+- :func:`decisions_table`: the moments and decisions as rows for CSV.
+
+Every file is written under a temporary name and renamed when complete, so an
+interrupted export never leaves a half-written clip.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import InputError
+from .io.audio import AudioStream
+from .io.encode import VideoWriter
+from .io.files import atomic_open, atomic_path
+from .io.video import VideoReader, probe
+from .time import clock
+
+CLIP_AUDIO_RATE = 48000
+
+
+def export_clip(video: str | Path, start: float, end: float, out: str | Path, *, slow: float = 1.0,
+                max_side: int | None = None) -> dict:
+    """Write the frames shown in [start, end) of ``video`` to ``out`` (MP4); returns what was written:
+    {'path', 'frames', 'duration_s', 'audio'}."""
+    if not end > start:
+        raise InputError(f"{out}: a clip needs its end after its start (got {start:.2f}-{end:.2f} s)")
+    if slow < 1:
+        raise InputError(f"{out}: slow-motion factor must be 1 or more (got {slow})")
+    info = probe(video)
+    times, images = [], []
+    with VideoReader(video, start_s=start, end_s=end, max_side=max_side, info=info) as reader:
+        for frame in reader:
+            times.append(frame.time_s)
+            images.append(frame.image)
+    if not images:
+        raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
+    t0 = times[0]
+    # The last frame is shown until the span's end (or for one nominal frame, whichever is shorter).
+    step = 1.0 / info.fps if info.fps else (np.median(np.diff(times)) if len(times) > 1 else 0.04)
+    t_end = min(end, times[-1] + step)
+    audio = None
+    if slow == 1.0 and info.has_audio:
+        audio = _audio_between(video, t0, t_end)
+    h, w = images[0].shape[:2]
+    w2, h2 = w - w % 2, h - h % 2   # H.264 4:2:0 needs even sizes
+    with atomic_path(out) as tmp:
+        with VideoWriter(tmp, w2, h2, fps=(info.fps or 25.0) / slow,
+                         audio_rate=CLIP_AUDIO_RATE if audio is not None else None) as writer:
+            if audio is not None:
+                writer.write_audio(audio)
+            for t, image in zip(times, images):
+                writer.write_frame(image[:h2, :w2], (t - t0) * slow)
+    return {"path": str(out), "frames": len(images), "duration_s": round((t_end - t0) * slow, 4),
+            "audio": audio is not None}
+
+
+def _audio_between(video: str | Path, start: float, end: float) -> np.ndarray | None:
+    """Mono samples at CLIP_AUDIO_RATE from start to end, read chunk by chunk (not the whole track)."""
+    i0, i1 = int(round(start * CLIP_AUDIO_RATE)), int(round(end * CLIP_AUDIO_RATE))
+    out, pos = [], 0
+    for chunk in AudioStream(video, sample_rate=CLIP_AUDIO_RATE):
+        a, b = max(i0 - pos, 0), min(i1 - pos, len(chunk))
+        if b > a:
+            out.append(chunk[a:b])
+        pos += len(chunk)
+        if pos >= i1:
+            break
+    if not out:
+        return None
+    samples = np.concatenate(out)
+    return np.pad(samples, (0, max(0, (i1 - i0) - len(samples))))
+
+
+def read_still(video: str | Path, t: float, *, max_side: int | None = None) -> np.ndarray | None:
+    """The RGB frame shown at time ``t`` (the last frame whose timestamp is at or before it)."""
+    info = probe(video)
+    t = min(max(0.0, t), max(info.duration_s - 1e-3, 0.0))
+    step = 1.0 / info.fps if info.fps else 0.1
+    last = None
+    with VideoReader(video, start_s=max(0.0, t - 2 * step), end_s=t + 1e-6, max_side=max_side, info=info) as r:
+        for frame in r:
+            last = frame.image
+    if last is None:  # t before the first frame: show the first
+        with VideoReader(video, start_s=t, end_s=t + 2.0, max_side=max_side, info=info) as r:
+            last = next(iter(r), None)
+            last = None if last is None else last.image
+    return last
+
+
+def jpeg_bytes(image: np.ndarray, *, quality: int = 88) -> bytes:
+    import cv2
+
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise InputError("could not encode a still as JPEG")
+    return data.tobytes()
+
+
+def export_still(video: str | Path, t: float, out: str | Path) -> Path:
+    image = read_still(video, t)
+    if image is None:
+        raise InputError(f"{video}: no frame at {t:.2f} s")
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(jpeg_bytes(image))
+    return Path(out)
+
+
+DECISION_COLUMNS = ("case", "moment", "source", "status", "start_s", "end_s", "duration_s", "proposed_start_s",
+                    "proposed_end_s", "rank", "score", "principles", "tags", "note", "explanation")
+
+
+def decisions_table(case_id: str, moments) -> list[dict]:
+    """One row per moment (review.store.Moment), in DECISION_COLUMNS order."""
+    return [{"case": case_id, "moment": m.key, "source": m.source, "status": m.status,
+             "start_s": round(m.start, 3), "end_s": round(m.end, 3), "duration_s": round(m.end - m.start, 3),
+             "proposed_start_s": m.proposed_start, "proposed_end_s": m.proposed_end, "rank": m.rank,
+             "score": m.score, "principles": "; ".join(m.principles), "tags": "; ".join(m.tags), "note": m.note,
+             "explanation": m.explanation} for m in moments]
+
+
+def write_csv(rows: list[dict], out: str | Path, columns=DECISION_COLUMNS) -> Path:
+    with atomic_open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(columns))
+        w.writeheader()
+        w.writerows(rows)
+    return Path(out)
+
+
+def review_sheet(title: str, video: str | Path, moments, out: str | Path, *, stills_at: dict | None = None) -> Path:
+    """A self-contained HTML review sheet for ``moments`` (accepted ones, in time order).
+
+    ``stills_at``: moment key -> list of instants to show (default: the moment's middle).
+    """
+    stills_at = stills_at or {}
+    cards = []
+    for m in sorted(moments, key=lambda m: m.start):
+        imgs = []
+        for t in stills_at.get(m.key) or [(m.start + m.end) / 2]:
+            image = read_still(video, t, max_side=480)
+            if image is not None:
+                data = base64.b64encode(jpeg_bytes(image, quality=80)).decode()
+                imgs.append(f'<figure><img alt="frame at {clock(t)}" src="data:image/jpeg;base64,{data}">'
+                            f"<figcaption>{clock(t)}</figcaption></figure>")
+        meta = []
+        if m.principles:
+            meta.append("<b>Principles:</b> " + html.escape(", ".join(m.principles)))
+        if m.tags:
+            meta.append("<b>Tags:</b> " + html.escape(", ".join(m.tags)))
+        cards.append(
+            f'<section class="moment"><h2>{clock(m.start)} &ndash; {clock(m.end)} '
+            f'<small>({m.end - m.start:.1f} s{", added by the guider" if m.source == "own" else ""})</small></h2>'
+            f'<div class="stills">{"".join(imgs)}</div>'
+            f"<p>{html.escape(m.explanation)}</p>"
+            + "".join(f"<p>{x}</p>" for x in meta)
+            + (f'<p class="note"><b>Guider\'s note:</b> {html.escape(m.note)}</p>' if m.note else "")
+            + "</section>")
+    body = "".join(cards) or "<p>No accepted moments yet.</p>"
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}: review sheet</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; line-height: 1.45; }}
+h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-bottom: .3rem; }} small {{ color: #666; }}
+.moment {{ border-top: 1px solid #ccc; padding: .8rem 0; page-break-inside: avoid; }}
+.stills {{ display: flex; gap: .6rem; flex-wrap: wrap; }}
+figure {{ margin: 0; }} img {{ max-width: 22rem; border-radius: 4px; }} figcaption {{ color: #666; font-size: .85rem; }}
+.note {{ background: #f5f5ef; padding: .4rem .6rem; }}
+footer {{ color: #888; font-size: .8rem; margin-top: 2rem; }}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>Moments chosen for the review, in the order they happen. Made with vigvision {__version__} on
+{time.strftime('%Y-%m-%d')}; the guider chose and edited these moments.</p>
+{body}
+<footer>Contains images of the people filmed: keep it as you keep the footage.</footer>
+</body></html>
+"""
+    with atomic_open(out, "w", encoding="utf-8") as f:
+        f.write(page)
+    return Path(out)
+
+
+def csv_text(rows: list[dict], columns=DECISION_COLUMNS) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()

@@ -1,0 +1,13 @@
+"""Human decisions: the guider's workspace, cases, and what they accepted, rejected, adjusted and noted.
+
+The app (``app/``) sits on this and on :mod:`vigvision.export`; it never reaches into the analysis stages.
+
+    ws = Workspace("~/vigvision-workspace")
+    case = ws.add_case("footage/family.mp4")
+    jobs.start(ws, case.id)                   # analysis in the background
+    ws.store.decide(case.id, "M1", "accepted")
+"""
+from .store import Case, Moment, ReviewStore
+from .workspace import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, safe_name
+
+__all__ = ["Case", "Moment", "ReviewStore", "Workspace", "DEFAULT_WORKSPACE", "MAX_UPLOAD_MB", "safe_name"]

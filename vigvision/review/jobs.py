@@ -1,0 +1,115 @@
+"""Analysis of a case in the background: a separate process that writes its progress to the store.
+
+The app starts it and returns at once; the page reads the progress (stage, share
+done, time left) from SQLite, so a page reload or a second browser tab sees the
+same state, and closing the browser does not stop the analysis.
+
+    python -m vigvision.review.jobs WORKSPACE CASE_ID [--preset NAME]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from ..errors import VigvisionError
+from ..hooks import Progress
+from .workspace import Workspace
+
+_MIN_INTERVAL_S = 0.5   # progress writes per second, at most about two
+
+
+def start(ws: Workspace, case_id: str, *, preset: str | None = None) -> int:
+    """Start analysing a case in a new process; returns its pid."""
+    case = ws.store.case(case_id)
+    if case.state == "analysing" and alive(case.pid):
+        return case.pid
+    log = ws.case_folder(case_id) / "job.log"
+    cmd = [sys.executable, "-m", "vigvision.review.jobs", str(ws.root), case_id]
+    if preset:
+        cmd += ["--preset", preset]
+    ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, eta_s=None, error=None, pid=None)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, pid=proc.pid)
+    return proc.pid
+
+
+def alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)  # reaps it if it is our finished child
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child (the server restarted): ask the system
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+def check_stopped(ws: Workspace) -> None:
+    """Mark as failed the cases whose analysis process is gone without finishing (killed, or the machine
+    restarted), so the page offers to start them again rather than waiting forever."""
+    for case in ws.store.cases():
+        if case.state == "analysing" and case.pid and not alive(case.pid):
+            ws.store.set_state(case.id, "failed", error="the analysis stopped before it finished; start it again "
+                               f"(details in {ws.relative(ws.case_folder(case.id) / 'job.log')})")
+
+
+def run(ws: Workspace, case_id: str, *, preset: str | None = None) -> None:
+    """Analyse a case here and now, writing progress to the store, then load its candidates."""
+    import vigvision
+    from vigvision.config import Config
+
+    case = ws.store.case(case_id)
+    config = Config.preset(preset) if preset else Config()
+    last = [0.0]
+
+    def hook(p: Progress) -> None:
+        now = time.monotonic()
+        if p.event in ("start", "end") or now - last[0] >= _MIN_INTERVAL_S:
+            last[0] = now
+            ws.store.set_state(case_id, "analysing", stage=p.stage, overall=round(p.overall, 4),
+                               eta_s=None if p.eta_s is None else round(p.eta_s, 1), pid=os.getpid())
+
+    ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, pid=os.getpid())
+    result = vigvision.analyze(ws.video_path(case), ws.analysis_path(case), config=config, hook=hook)
+    counts = ws.store.sync_candidates(case_id, result["moments"])
+    ws.store.set_state(case_id, "ready", stage=None, overall=1.0, eta_s=0.0, error=None, pid=None)
+    print(f"{case_id}: ready, {counts['candidates']} candidates, {counts['carried']} earlier decisions carried over"
+          + (f", {counts['kept_stale']} kept from the earlier analysis" if counts["kept_stale"] else ""), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m vigvision.review.jobs")
+    ap.add_argument("workspace", type=Path)
+    ap.add_argument("case_id")
+    ap.add_argument("--preset")
+    args = ap.parse_args(argv)
+    ws = Workspace(args.workspace)
+    try:
+        run(ws, args.case_id, preset=args.preset)
+    except VigvisionError as exc:  # the footage or settings: say what, in one line
+        ws.store.set_state(args.case_id, "failed", error=str(exc), pid=None)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BaseException as exc:  # a bug: keep the traceback in job.log, one line for the page
+        traceback.print_exc()
+        ws.store.set_state(args.case_id, "failed", pid=None,
+                           error=f"internal error ({exc.__class__.__name__}: {exc}); details in job.log")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

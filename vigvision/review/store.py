@@ -1,0 +1,324 @@
+"""The guider's decisions, kept in one SQLite file per workspace.
+
+Every click (accept, reject, adjust, tag, note, a moment of one's own) is one
+committed transaction, so closing the browser or killing the server loses
+nothing. WAL mode lets the background analysis write progress while the app
+reads. Each change to a moment records the row as it was before, which is
+what Undo puts back.
+
+A case's candidate moments come from its analysis.json; when a case is
+re-analysed (new settings), decisions on the old candidates are carried to the
+new candidates they overlap most (by time), so re-ranking never loses work.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import InputError
+
+DB_FILE = "vigvision-review.sqlite"
+STATUSES = ("proposed", "accepted", "rejected")
+CASE_STATES = ("new", "analysing", "ready", "failed")
+# A new candidate takes an old decision when they share at least this share of the shorter one.
+CARRY_OVERLAP = 0.5
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    video TEXT NOT NULL,            -- relative to the workspace
+    outdir TEXT NOT NULL,           -- relative to the workspace
+    state TEXT NOT NULL DEFAULT 'new',
+    stage TEXT, overall REAL, eta_s REAL, error TEXT, pid INTEGER,
+    created REAL NOT NULL, updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS moments (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    key TEXT NOT NULL,              -- 'M3' for a candidate, 'own-1' for the guider's own
+    source TEXT NOT NULL,           -- 'candidate' | 'own'
+    rank INTEGER, score REAL,
+    start REAL NOT NULL, "end" REAL NOT NULL,
+    proposed_start REAL, proposed_end REAL,
+    status TEXT NOT NULL DEFAULT 'proposed',
+    tags TEXT NOT NULL DEFAULT '[]',
+    note TEXT NOT NULL DEFAULT '',
+    explanation TEXT NOT NULL DEFAULT '',
+    principles TEXT NOT NULL DEFAULT '[]',
+    thumbnail TEXT,
+    stale INTEGER NOT NULL DEFAULT 0,   -- a candidate that a later analysis no longer proposes
+    updated REAL NOT NULL,
+    PRIMARY KEY (case_id, key)
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT NOT NULL, key TEXT NOT NULL,
+    before TEXT,                    -- the moment row as JSON before the change; NULL: it did not exist
+    what TEXT NOT NULL, at REAL NOT NULL
+);
+"""
+
+_MOMENT_COLS = ("case_id", "key", "source", "rank", "score", "start", "end", "proposed_start", "proposed_end",
+                "status", "tags", "note", "explanation", "principles", "thumbnail", "stale", "updated")
+
+
+@dataclass
+class Moment:
+    case_id: str
+    key: str
+    source: str
+    start: float
+    end: float
+    status: str = "proposed"
+    rank: int | None = None
+    score: float | None = None
+    proposed_start: float | None = None
+    proposed_end: float | None = None
+    tags: list[str] = field(default_factory=list)
+    note: str = ""
+    explanation: str = ""
+    principles: list[str] = field(default_factory=list)
+    thumbnail: str | None = None
+    stale: bool = False
+    updated: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return self.end - self.start
+
+    @property
+    def adjusted(self) -> bool:
+        return self.proposed_start is not None and (abs(self.start - self.proposed_start) > 1e-6
+                                                     or abs(self.end - (self.proposed_end or 0)) > 1e-6)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Moment":
+        d = dict(row)
+        d["tags"] = json.loads(d["tags"])
+        d["principles"] = json.loads(d["principles"])
+        d["stale"] = bool(d["stale"])
+        return cls(**d)
+
+    def to_row(self) -> tuple:
+        d = dict(self.__dict__, tags=json.dumps(self.tags), principles=json.dumps(self.principles),
+                 stale=int(self.stale))
+        return tuple(d[c] for c in _MOMENT_COLS)
+
+
+@dataclass
+class Case:
+    id: str
+    name: str
+    video: str
+    outdir: str
+    state: str
+    stage: str | None
+    overall: float | None
+    eta_s: float | None
+    error: str | None
+    pid: int | None
+    created: float
+    updated: float
+
+
+class ReviewStore:
+    """Cases, moments and their decisions in ``WORKSPACE/vigvision-review.sqlite``."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each commit's checkpoint
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # cases ---------------------------------------------------------------------------------------
+    def add_case(self, case_id: str, name: str, video: str, outdir: str) -> Case:
+        now = time.time()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM cases WHERE id=?", (case_id,)).fetchone():
+                raise InputError(f"a case named {case_id!r} already exists")
+            db.execute("INSERT INTO cases (id, name, video, outdir, created, updated) VALUES (?,?,?,?,?,?)",
+                       (case_id, name, video, outdir, now, now))
+        return self.case(case_id)
+
+    def case(self, case_id: str) -> Case:
+        row = self._db.execute("SELECT * FROM cases WHERE id=?", (case_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no case {case_id!r} in this workspace")
+        return Case(**dict(row))
+
+    def cases(self) -> list[Case]:
+        return [Case(**dict(r)) for r in self._db.execute("SELECT * FROM cases ORDER BY created")]
+
+    def set_state(self, case_id: str, state: str, **kw) -> None:
+        assert state in CASE_STATES, state
+        cols = {"state": state, "updated": time.time(), **kw}
+        with self._tx() as db:
+            db.execute(f"UPDATE cases SET {', '.join(f'{k}=?' for k in cols)} WHERE id=?", (*cols.values(), case_id))
+
+    # moments -------------------------------------------------------------------------------------
+    def moments(self, case_id: str, *, status: str | None = None, include_stale: bool = False) -> list[Moment]:
+        sql = "SELECT * FROM moments WHERE case_id=?"
+        args: list = [case_id]
+        if status:
+            sql += " AND status=?"
+            args.append(status)
+        if not include_stale:
+            sql += " AND (stale=0 OR status!='proposed')"
+        rows = self._db.execute(sql + ' ORDER BY COALESCE(rank, 1e9), start', args).fetchall()
+        return [Moment.from_row(r) for r in rows]
+
+    def moment(self, case_id: str, key: str) -> Moment:
+        row = self._db.execute("SELECT * FROM moments WHERE case_id=? AND key=?", (case_id, key)).fetchone()
+        if row is None:
+            raise InputError(f"no moment {key!r} in case {case_id!r}")
+        return Moment.from_row(row)
+
+    def _put(self, db: sqlite3.Connection, m: Moment) -> None:
+        m.updated = time.time()
+        db.execute(f"INSERT OR REPLACE INTO moments ({', '.join(map(_q, _MOMENT_COLS))}) "
+                   f"VALUES ({', '.join('?' * len(_MOMENT_COLS))})", m.to_row())
+
+    def _change(self, case_id: str, key: str, what: str, apply) -> Moment:
+        """Apply one change to a moment in one transaction, remembering the row before it for Undo."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM moments WHERE case_id=? AND key=?", (case_id, key)).fetchone()
+            if row is None:
+                raise InputError(f"no moment {key!r} in case {case_id!r}")
+            before = Moment.from_row(row)
+            after = Moment.from_row(row)
+            apply(after)
+            db.execute("INSERT INTO history (case_id, key, before, what, at) VALUES (?,?,?,?,?)",
+                       (case_id, key, json.dumps(before.__dict__), what, time.time()))
+            self._put(db, after)
+        return after
+
+    def decide(self, case_id: str, key: str, status: str) -> Moment:
+        if status not in STATUSES:
+            raise InputError(f"a decision is one of {', '.join(STATUSES)}, not {status!r}")
+        return self._change(case_id, key, status, lambda m: setattr(m, "status", status))
+
+    def adjust(self, case_id: str, key: str, start: float, end: float, *, duration_s: float | None = None) -> Moment:
+        start, end = round(max(0.0, float(start)), 4), round(float(end), 4)
+        if duration_s is not None:
+            end = min(end, duration_s)
+        if end - start < 0.1:
+            raise InputError(f"a moment must last at least 0.1 s (got {start:.2f}-{end:.2f} s)")
+
+        def apply(m: Moment) -> None:
+            m.start, m.end = start, end
+        return self._change(case_id, key, f"adjust {start:.2f}-{end:.2f}", apply)
+
+    def tag(self, case_id: str, key: str, tags: list[str]) -> Moment:
+        tags = sorted({t.strip() for t in tags if t.strip()})
+        return self._change(case_id, key, "tag", lambda m: setattr(m, "tags", tags))
+
+    def note(self, case_id: str, key: str, text: str) -> Moment:
+        return self._change(case_id, key, "note", lambda m: setattr(m, "note", text))
+
+    def add_own(self, case_id: str, start: float, end: float, *, note: str = "") -> Moment:
+        """A moment the guider found: accepted at once (they chose it)."""
+        if end - start < 0.1:
+            raise InputError(f"a moment must last at least 0.1 s (got {start:.2f}-{end:.2f} s)")
+        with self._tx() as db:
+            n = db.execute("SELECT COUNT(*) FROM moments WHERE case_id=? AND source='own'", (case_id,)).fetchone()[0]
+            key = f"own-{n + 1}"
+            while db.execute("SELECT 1 FROM moments WHERE case_id=? AND key=?", (case_id, key)).fetchone():
+                n += 1
+                key = f"own-{n + 1}"
+            m = Moment(case_id=case_id, key=key, source="own", start=round(start, 4), end=round(end, 4),
+                       status="accepted", note=note, explanation="Added by the guider.")
+            db.execute("INSERT INTO history (case_id, key, before, what, at) VALUES (?,?,?,?,?)",
+                       (case_id, key, None, "add", time.time()))
+            self._put(db, m)
+        return m
+
+    def undo(self, case_id: str) -> str | None:
+        """Put back the moment changed last in this case; returns what was undone (None: nothing to undo)."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM history WHERE case_id=? ORDER BY id DESC LIMIT 1", (case_id,)).fetchone()
+            if row is None:
+                return None
+            if row["before"] is None:
+                db.execute("DELETE FROM moments WHERE case_id=? AND key=?", (case_id, row["key"]))
+            else:
+                self._put(db, Moment(**json.loads(row["before"])))
+            db.execute("DELETE FROM history WHERE id=?", (row["id"],))
+        return f"{row['what']} of {row['key']}"
+
+    def can_undo(self, case_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM history WHERE case_id=? LIMIT 1", (case_id,)).fetchone() is not None
+
+    def sync_candidates(self, case_id: str, candidates: list[dict]) -> dict:
+        """Load an analysis's ranked candidates, keeping the guider's work on earlier ones.
+
+        A decided or edited earlier candidate goes to the new candidate it overlaps most (at least
+        CARRY_OVERLAP of the shorter of the two), keeping its status, times, tags and note. One that
+        overlaps none stays, marked stale, so nothing decided is lost. Own moments are untouched.
+        Returns counts: {'candidates', 'carried', 'kept_stale'}.
+        """
+        with self._tx() as db:
+            old = [Moment.from_row(r) for r in db.execute(
+                "SELECT * FROM moments WHERE case_id=? AND source='candidate'", (case_id,))]
+            worked = [m for m in old if m.status != "proposed" or m.tags or m.note or m.adjusted]
+            db.execute("DELETE FROM moments WHERE case_id=? AND source='candidate'", (case_id,))
+            db.execute("DELETE FROM history WHERE case_id=? AND key NOT LIKE 'own-%'", (case_id,))
+            taken: set[str] = set()
+            carried = 0
+            new_keys = set()
+            for c in candidates:
+                m = Moment(case_id=case_id, key=c["id"], source="candidate", rank=c.get("rank"),
+                           score=c.get("score"), start=c["start"], end=c["end"], proposed_start=c["start"],
+                           proposed_end=c["end"], explanation=c.get("explanation", ""),
+                           principles=list(c.get("principles", [])), thumbnail=c.get("thumbnail"))
+                best = max((w for w in worked if w.key not in taken), default=None,
+                           key=lambda w: _overlap(w, c["start"], c["end"]))
+                if best is not None and _overlap(best, c["start"], c["end"]) >= CARRY_OVERLAP:
+                    taken.add(best.key)
+                    m.status, m.tags, m.note = best.status, best.tags, best.note
+                    if best.adjusted:
+                        m.start, m.end = best.start, best.end
+                    carried += 1
+                self._put(db, m)
+                new_keys.add(m.key)
+            stale = 0
+            for w in worked:
+                if w.key in taken:
+                    continue
+                key = w.key if w.key not in new_keys else f"{w.key}-earlier"
+                while key in new_keys:
+                    key += "'"
+                w.key, w.stale, w.rank = key, True, None
+                self._put(db, w)
+                new_keys.add(key)
+                stale += 1
+        return {"candidates": len(candidates), "carried": carried, "kept_stale": stale}
+
+
+def _overlap(m: Moment, start: float, end: float) -> float:
+    """Shared time over the shorter of the two spans."""
+    shared = min(m.end, end) - max(m.start, start)
+    return max(shared, 0.0) / max(min(m.end - m.start, end - start), 1e-6)
+
+
+def _q(col: str) -> str:
+    return f'"{col}"'

@@ -1,0 +1,133 @@
+"""A workspace: one folder holding a guider's cases, their footage, analyses, exports and decisions.
+
+    WORKSPACE/
+      vigvision-review.sqlite      decisions (see store.py)
+      footage/                     videos to choose from (copy files here, or upload in the app)
+      cases/<case>/analysis/       vigvision's outputs for that case
+      cases/<case>/export/         clips, stills, the review sheet, CSV and JSON
+      cases/<case>/job.log         what the background analysis printed
+
+The app reads and writes only inside it: every path that comes from a user
+(typed, chosen or uploaded) goes through :meth:`Workspace.inside`, which
+refuses ``..``, absolute paths and symlinks that lead out.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from ..errors import InputError
+from .store import DB_FILE, ReviewStore
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")
+MAX_UPLOAD_MB = 4096   # about an hour of phone video at 1080p; stated in the app
+DEFAULT_WORKSPACE = Path.home() / "vigvision-workspace"
+
+
+def safe_name(name: str, *, default: str = "video") -> str:
+    """A file name with only letters, digits, '.', '-' and '_' (accents dropped, spaces to '_'),
+    no leading dots, at most 100 characters; the folder part of an uploaded name is dropped."""
+    name = re.split(r"[\\/]", name)[-1]
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    if len(name) > 100:
+        stem, dot, suffix = name.rpartition(".")
+        name = (stem[: 100 - len(suffix) - 1] + "." + suffix) if dot and len(suffix) <= 8 else name[:100]
+    return name or default
+
+
+class Workspace:
+    def __init__(self, root: str | Path = DEFAULT_WORKSPACE):
+        self.root = Path(root).expanduser().resolve()
+        for sub in ("footage", "cases"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.store = ReviewStore(self.root / DB_FILE)
+
+    @property
+    def footage(self) -> Path:
+        return self.root / "footage"
+
+    def inside(self, path: str | Path) -> Path:
+        """The real path of ``path`` (relative to the workspace), refused unless it stays inside."""
+        p = Path(path)
+        if p.is_absolute():
+            raise InputError(f"{path}: give a path inside the workspace, not an absolute path")
+        if ".." in p.parts:
+            raise InputError(f"{path}: '..' is not allowed; give a path inside the workspace")
+        real = (self.root / p).resolve()
+        if real != self.root and self.root not in real.parents:
+            raise InputError(f"{path}: leads outside the workspace (a link?)")
+        return real
+
+    def relative(self, path: Path) -> str:
+        return str(Path(path).resolve().relative_to(self.root))
+
+    def footage_files(self) -> list[str]:
+        """Videos under footage/ (relative paths), the ones a guider can choose for a new case."""
+        out = []
+        for p in sorted(self.footage.rglob("*")):
+            if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file():
+                try:
+                    out.append(self.relative(self.inside(p.relative_to(self.root))))
+                except InputError:
+                    continue  # a link out of the workspace: not offered
+        return out
+
+    def save_upload(self, name: str, chunks, *, size: int | None = None) -> str:
+        """Write an uploaded file into footage/ under a sanitised, unused name; returns its relative path.
+        Written to a temporary name first, so a failed upload leaves nothing behind."""
+        if size is not None and size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise InputError(f"{name}: {size / 1e6:.0f} MB is over the {MAX_UPLOAD_MB} MB limit")
+        clean = safe_name(name)
+        if Path(clean).suffix.lower() not in VIDEO_SUFFIXES:
+            raise InputError(f"{name}: not a video file this app takes ({', '.join(VIDEO_SUFFIXES)})")
+        target = self.footage / clean
+        stem, suffix, n = target.stem, target.suffix, 1
+        while target.exists():
+            n += 1
+            target = self.footage / f"{stem}-{n}{suffix}"
+        part = target.with_name(f".{target.name}.part")
+        try:
+            with open(part, "wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+            os.replace(part, target)
+        finally:
+            part.unlink(missing_ok=True)
+        return self.relative(target)
+
+    def new_case_id(self, video: str) -> str:
+        base = safe_name(Path(video).stem, default="case")[:60]
+        taken = {c.id for c in self.store.cases()}
+        case_id, n = base, 1
+        while case_id in taken or (self.root / "cases" / case_id).exists():
+            n += 1
+            case_id = f"{base}-{n}"
+        return case_id
+
+    def add_case(self, video: str, *, name: str | None = None):
+        """A new case for a video already inside the workspace (relative path)."""
+        real = self.inside(video)
+        if not real.is_file():
+            raise InputError(f"{video}: no such file in the workspace")
+        case_id = self.new_case_id(video)
+        folder = self.root / "cases" / case_id
+        (folder / "analysis").mkdir(parents=True)
+        return self.store.add_case(case_id, name or Path(video).name, self.relative(real),
+                                   self.relative(folder / "analysis"))
+
+    def case_folder(self, case_id: str) -> Path:
+        return self.inside(Path("cases") / safe_name(case_id))
+
+    def video_path(self, case) -> Path:
+        return self.inside(case.video)
+
+    def analysis_path(self, case) -> Path:
+        return self.inside(case.outdir)
+
+    def export_folder(self, case) -> Path:
+        folder = self.case_folder(case.id) / "export"
+        folder.mkdir(exist_ok=True)
+        return folder
