@@ -200,6 +200,38 @@ def to_toml(data: dict) -> str:
     return "\n".join(out)
 
 
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "app.py"
+
+
+def cmd_app(args) -> int:
+    import os
+    import subprocess
+
+    from .review import MAX_UPLOAD_MB, Workspace, jobs
+
+    if not APP_FILE.is_file():
+        raise InputError(f"{APP_FILE}: the app is not there (vigvision app runs from a source checkout: "
+                         "pip install -e .)")
+    ws = Workspace(args.workspace)
+    for video in args.add or []:
+        case = ws.case_for(ws.import_video(video))
+        if case.state != "ready":
+            print(f"analysing {case.name} into the workspace (once; later starts reuse it)...", flush=True)
+            jobs.run(ws, case.id, preset=args.preset)
+        print(f"case {case.id}: ready", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"vigvision: warning: serving on {args.host}: other machines on the network can open this app and "
+              "its footage of families. Only do this on a network you trust.", file=sys.stderr)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", args.host,
+           "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--server.fileWatcherType", "none",
+           "--client.toolbarMode", "minimal"]
+    print(f"vigvision app: open http://{args.host}:{args.port} in your browser (workspace {ws.root}); "
+          "Ctrl-C stops it", flush=True)
+    env = {**os.environ, "VIGVISION_WORKSPACE": str(ws.root)}
+    return subprocess.call(cmd, env=env)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vigvision", description="Find moments of attuned interaction in VIG footage. "
                                 "Everything runs on this machine; nothing is uploaded.")
@@ -247,6 +279,16 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--csv", metavar="FILE", help="write the table here (default: print it)")
     me.add_argument("--per-minute", action="store_true", help="one row per minute of each video")
     me.set_defaults(func=cmd_metrics)
+
+    ap = sub.add_parser("app", help="start the review app in the browser (on this machine only)")
+    ap.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"), metavar="DIR",
+                    help="folder holding cases, footage, exports and decisions (default ~/vigvision-workspace)")
+    ap.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    ap.add_argument("--add", action="append", metavar="VIDEO", help="copy a video into the workspace as a case and "
+                    "analyse it before starting (repeatable; a video already added is reused)")
+    ap.add_argument("--preset", choices=sorted(PRESETS), help="settings for videos added with --add")
+    ap.set_defaults(func=cmd_app)
 
     c = sub.add_parser("config", help="print the default settings as TOML, to copy and edit")
     c.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset's moment weights "

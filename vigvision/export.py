@@ -38,37 +38,52 @@ CLIP_AUDIO_RATE = 48000
 def export_clip(video: str | Path, start: float, end: float, out: str | Path, *, slow: float = 1.0,
                 max_side: int | None = None) -> dict:
     """Write the frames shown in [start, end) of ``video`` to ``out`` (MP4); returns what was written:
-    {'path', 'frames', 'duration_s', 'audio'}."""
+    {'path', 'frames', 'duration_s', 'audio'}. Frames stream from decoder to encoder (a whole video
+    can be exported, e.g. as a browser-playable preview, without holding it in memory)."""
     if not end > start:
         raise InputError(f"{out}: a clip needs its end after its start (got {start:.2f}-{end:.2f} s)")
     if slow < 1:
         raise InputError(f"{out}: slow-motion factor must be 1 or more (got {slow})")
     info = probe(video)
-    times, images = [], []
-    with VideoReader(video, start_s=start, end_s=end, max_side=max_side, info=info) as reader:
-        for frame in reader:
-            times.append(frame.time_s)
-            images.append(frame.image)
-    if not images:
-        raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
-    t0 = times[0]
-    # The last frame is shown until the span's end (or for one nominal frame, whichever is shorter).
-    step = 1.0 / info.fps if info.fps else (np.median(np.diff(times)) if len(times) > 1 else 0.04)
-    t_end = min(end, times[-1] + step)
-    audio = None
-    if slow == 1.0 and info.has_audio:
-        audio = _audio_between(video, t0, t_end)
-    h, w = images[0].shape[:2]
-    w2, h2 = w - w % 2, h - h % 2   # H.264 4:2:0 needs even sizes
+    end = min(end, info.duration_s)
+    step = 1.0 / info.fps if info.fps else 0.04
+    n, t0, last_t, has_audio = 0, None, None, False
     with atomic_path(out) as tmp:
-        with VideoWriter(tmp, w2, h2, fps=(info.fps or 25.0) / slow,
-                         audio_rate=CLIP_AUDIO_RATE if audio is not None else None) as writer:
-            if audio is not None:
-                writer.write_audio(audio)
-            for t, image in zip(times, images):
-                writer.write_frame(image[:h2, :w2], (t - t0) * slow)
-    return {"path": str(out), "frames": len(images), "duration_s": round((t_end - t0) * slow, 4),
-            "audio": audio is not None}
+        writer = None
+        try:
+            with VideoReader(video, start_s=start, end_s=end, max_side=max_side, info=info) as reader:
+                for frame in reader:
+                    if writer is None:
+                        t0 = frame.time_s
+                        h, w = frame.image.shape[:2]
+                        size = (w - w % 2, h - h % 2)   # H.264 4:2:0 needs even sizes
+                        audio = _audio_between(video, t0, end) if slow == 1.0 and info.has_audio else None
+                        has_audio = audio is not None
+                        writer = VideoWriter(tmp, *size, fps=(info.fps or 25.0) / slow,
+                                             audio_rate=CLIP_AUDIO_RATE if has_audio else None)
+                        if has_audio:
+                            writer.write_audio(audio)
+                    writer.write_frame(frame.image[:size[1], :size[0]], (frame.time_s - t0) * slow)
+                    n, last_t = n + 1, frame.time_s
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:
+            raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
+    # The last frame is shown until the span's end, or for one frame, whichever is sooner.
+    t_end = min(end, last_t + step)
+    return {"path": str(out), "frames": n, "duration_s": round((t_end - t0) * slow, 4), "audio": has_audio}
+
+
+def browser_playable(video: str | Path) -> bool:
+    """Whether browsers play the file as it is (H.264 or VP8/9/AV1 in MP4/MOV/WebM, with AAC/MP3/Opus
+    audio or none); if not, the app plays a preview copy made by :func:`export_clip`."""
+    info = probe(video)
+    container = info.container.split(",")
+    video_ok = (info.codec == "h264" and ("mp4" in container or "mov" in container)) or \
+        (info.codec in ("vp8", "vp9", "av1") and ("webm" in container or "matroska" in container))
+    audio_ok = not info.has_audio or info.audio_codec in ("aac", "mp3", "opus", "vorbis")
+    return video_ok and audio_ok and info.rotation == 0
 
 
 def _audio_between(video: str | Path, start: float, end: float) -> np.ndarray | None:

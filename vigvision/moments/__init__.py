@@ -15,7 +15,9 @@ from .cues import pair_cues
 from .interaction import Interaction
 from .rank import choose, score_windows
 
-__all__ = ["Interaction", "find_moments"]
+PRINCIPLE_NAMES = explain.PRINCIPLE_NAMES  # the Principles of Attuned Interaction, in their usual order
+
+__all__ = ["Interaction", "PRINCIPLE_NAMES", "find_moments"]
 
 
 def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:

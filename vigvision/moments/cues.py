@@ -89,15 +89,23 @@ def face_to_face(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     return Cue("face_to_face", _smooth(ix.frame_cells(both.time_s_a.to_numpy(), turned.to_numpy())))
 
 
-def closeness(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
-    """Faces close in the image (in face widths: no camera model needed), or one leaning in."""
+def face_distance(ix: Interaction, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+    """(times, distance between the face centres in face widths) over the frames where both are seen:
+    a size-free measure of how close they are in the picture, needing no camera model."""
     both = _both(ix, a, b)
     if not len(both):
-        return Cue("closeness", Intervals())
+        return np.zeros(0), np.zeros(0)
     ca = np.stack([both.face_x_a + both.face_w_a / 2, both.face_y_a + both.face_h_a / 2], 1)
     cb = np.stack([both.face_x_b + both.face_w_b / 2, both.face_y_b + both.face_h_b / 2], 1)
     d = np.linalg.norm(ca - cb, axis=1) / ((both.face_w_a + both.face_w_b).to_numpy() / 2)
-    t = both.time_s_a.to_numpy()
+    return both.time_s_a.to_numpy(), d
+
+
+def closeness(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
+    """Faces close in the image (in face widths: no camera model needed), or one leaning in."""
+    t, d = face_distance(ix, a, b)
+    if not len(t):
+        return Cue("closeness", Intervals())
     close = ix.frame_cells(t, d <= cfg.close_faces)
     leaning = approaches(d, t, t + 1.0 / ix.analysis_fps)
     events = [{"at": e["start"], "kind": "leaning in", "from_faces": e["from_m"], "to_faces": e["to_m"]}

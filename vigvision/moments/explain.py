@@ -23,7 +23,7 @@ PRINCIPLES = {
     "initiative_received": ["receiving initiatives"],
     "shared_smile": ["encouraging initiatives", "attuned interaction"],   # smiling, shared joy
 }
-ORDER = ["being attentive", "encouraging initiatives", "receiving initiatives", "attuned interaction",
+PRINCIPLE_NAMES = ["being attentive", "encouraging initiatives", "receiving initiatives", "attuned interaction",
          "guiding", "deepening discussion"]
 
 
@@ -81,7 +81,7 @@ def evidence(ix: Interaction, cues: dict[str, Cue], span: Span, adult: str, chil
 
 def principles(items: list[dict]) -> list[str]:
     found = {p for e in items for p in PRINCIPLES[e["cue"]]}
-    return [p for p in ORDER if p in found]
+    return [p for p in PRINCIPLE_NAMES if p in found]
 
 
 def explanation(span: Span, items: list[dict], illustrated: list[str]) -> str:

@@ -16,6 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .. import export
 from ..errors import VigvisionError
 from ..hooks import Progress
 from .workspace import Workspace
@@ -84,6 +85,10 @@ def run(ws: Workspace, case_id: str, *, preset: str | None = None) -> None:
 
     ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, pid=os.getpid())
     result = vigvision.analyze(ws.video_path(case), ws.analysis_path(case), config=config, hook=hook)
+    preview = ws.preview_path(case)
+    if not export.browser_playable(ws.video_path(case)) and not preview.is_file():
+        ws.store.set_state(case_id, "analysing", stage="preview", overall=0.99, eta_s=None, pid=os.getpid())
+        export.export_clip(ws.video_path(case), 0.0, float(result.video["duration_s"]), preview, max_side=720)
     counts = ws.store.sync_candidates(case_id, result["moments"])
     ws.store.set_state(case_id, "ready", stage=None, overall=1.0, eta_s=0.0, error=None, pid=None)
     print(f"{case_id}: ready, {counts['candidates']} candidates, {counts['carried']} earlier decisions carried over"

@@ -98,6 +98,28 @@ class Workspace:
             part.unlink(missing_ok=True)
         return self.relative(target)
 
+    def import_video(self, path: str | Path) -> str:
+        """Copy a video from anywhere into footage/ (the one way in from outside, used by the command
+        line); a file with the same name and content is reused. Returns its relative path."""
+        import shutil
+
+        from ..io.files import sha256_file
+        from ..io.video import check_file
+
+        src = check_file(path)
+        target = self.footage / safe_name(src.name)
+        if target.is_file() and sha256_file(target) == sha256_file(src):
+            return self.relative(target)
+        with open(src, "rb") as f:
+            return self.save_upload(src.name, iter(lambda: f.read(1 << 20), b""), size=src.stat().st_size)
+
+    def case_for(self, video: str):
+        """The existing case for a video (relative path), else a new one."""
+        for case in self.store.cases():
+            if case.video == video:
+                return case
+        return self.add_case(video)
+
     def new_case_id(self, video: str) -> str:
         base = safe_name(Path(video).stem, default="case")[:60]
         taken = {c.id for c in self.store.cases()}
@@ -126,6 +148,14 @@ class Workspace:
 
     def analysis_path(self, case) -> Path:
         return self.inside(case.outdir)
+
+    def preview_path(self, case) -> Path:
+        """Where a browser-playable copy goes when the footage itself does not play in a browser."""
+        return self.case_folder(case.id) / "preview.mp4"
+
+    def playable_path(self, case) -> Path:
+        preview = self.preview_path(case)
+        return preview if preview.is_file() else self.video_path(case)
 
     def export_folder(self, case) -> Path:
         folder = self.case_folder(case.id) / "export"

@@ -1,0 +1,459 @@
+"""vigvision review app: from raw footage to a few accepted, exported moments. The guider decides.
+
+Started by ``vigvision app`` (which sets VIGVISION_WORKSPACE and binds to 127.0.0.1). It uses
+vigvision's public pieces only: the workspace and decision store (vigvision.review), the
+background analysis (vigvision.review.jobs), the timeline view (vigvision.moments.timeline)
+and the exports (vigvision.export). Every click is saved at once in the workspace's SQLite file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import vigvision
+from vigvision import export
+from vigvision.errors import VigvisionError
+from vigvision.moments import PRINCIPLE_NAMES
+from vigvision.moments.timeline import from_analysis
+from vigvision.review import MAX_UPLOAD_MB, Workspace, jobs
+from vigvision.time import clock
+
+PRESETS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Child (talking)",
+           "classroom": "Classroom (one adult, several children)"}
+STATE_WORDS = {"new": "not analysed", "analysing": "analysing...", "ready": "ready", "failed": "failed"}
+STATUS_WORDS = {"proposed": "to decide", "accepted": "accepted", "rejected": "rejected"}
+FINE_STEP_S = 0.1
+
+
+# -- workspace and state --------------------------------------------------------------------------
+@st.cache_resource
+def workspace(root: str) -> Workspace:
+    return Workspace(root)
+
+
+def ws() -> Workspace:
+    return workspace(os.environ.get("VIGVISION_WORKSPACE", str(Path.home() / "vigvision-workspace")))
+
+
+@st.cache_data(show_spinner=False)
+def analysis_of(folder: str, stamp: float):
+    """The analysis, cached until analysis.json changes (stamp: its modification time)."""
+    return vigvision.load(folder)
+
+
+def current_analysis(case):
+    folder = ws().analysis_path(case)
+    f = folder / "analysis.json"
+    return analysis_of(str(folder), f.stat().st_mtime) if f.is_file() else None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def still_jpeg(video: str, t: float) -> bytes | None:
+    image = export.read_still(video, t, max_side=360)
+    return None if image is None else export.jpeg_bytes(image, quality=80)
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state["flash"] = (kind, text)
+
+
+def show_flash() -> None:
+    if "flash" in st.session_state:
+        kind, text = st.session_state.pop("flash")
+        getattr(st, kind)(text)
+
+
+def guarded(fn, *args, **kw):
+    """Run a store change; a user mistake becomes a one-line message, never a traceback."""
+    try:
+        return fn(*args, **kw)
+    except VigvisionError as exc:
+        flash("error", str(exc))
+        return None
+
+
+# -- sidebar: cases and new footage ---------------------------------------------------------------
+def sidebar() -> str | None:
+    w = ws()
+    jobs.check_stopped(w)
+    st.sidebar.title("vigvision")
+    st.sidebar.caption(f"Workspace: `{w.root}`  \nEverything stays on this computer.")
+    cases = w.store.cases()
+    selected = st.session_state.get("case")
+    if cases:
+        ids = [c.id for c in cases]
+        if selected not in ids:
+            selected = ids[-1]
+        labels = {c.id: f"{c.name} ({STATE_WORDS[c.state]})" for c in cases}
+        selected = st.sidebar.radio("Cases", ids, index=ids.index(selected), format_func=labels.get, key="case_pick")
+        st.session_state["case"] = selected
+    else:
+        st.sidebar.info("No cases yet: add footage below.")
+    with st.sidebar.expander("Add footage", expanded=not cases):
+        add_footage(w)
+    return selected
+
+
+def add_footage(w: Workspace) -> None:
+    preset = st.selectbox("Who is filmed", list(PRESETS), format_func=PRESETS.get, index=1, key="new_preset")
+    up = st.file_uploader(f"Upload a video (up to {MAX_UPLOAD_MB} MB)", type=[s.strip(".") for s in
+                          (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")], key="upload")
+    files = w.footage_files()
+    choice = st.selectbox("...or choose a video in the workspace's footage folder", ["(none)"] + files,
+                          key="choose_file")
+    if st.button("Add and analyse", key="add_case", type="primary", disabled=up is None and choice == "(none)"):
+        try:
+            if up is not None:
+                rel = w.save_upload(up.name, iter(lambda: up.read(1 << 20), b""), size=up.size)
+            else:
+                rel = w.inside(choice) and choice
+            case = w.add_case(rel)
+            jobs.start(w, case.id, preset=preset)
+            st.session_state["case"] = case.id
+            flash("success", f"Added {case.name}; the analysis runs in the background.")
+        except VigvisionError as exc:
+            flash("error", str(exc))
+        st.rerun()
+    st.caption(f"Videos copied into `{w.footage}` appear in the list.")
+
+
+# -- a case -----------------------------------------------------------------------------------------
+@st.fragment(run_every=1.0)
+def progress(case_id: str) -> None:
+    case = ws().store.case(case_id)
+    if case.state != "analysing":
+        st.rerun()  # finished: draw the review
+    eta = f", about {case.eta_s:.0f} s left" if case.eta_s is not None else ""
+    st.progress(min(max(case.overall or 0.0, 0.0), 1.0),
+                text=f"Analysing: {case.stage or 'starting'} ({(case.overall or 0) * 100:.0f}%{eta}). "
+                     "You can close this page; the analysis goes on.")
+
+
+def case_page(case_id: str) -> None:
+    w = ws()
+    case = w.store.case(case_id)
+    st.header(case.name)
+    if case.state == "analysing":
+        progress(case_id)
+        return
+    if case.state in ("failed", "new"):
+        if case.state == "failed":
+            st.error(f"The analysis did not finish: {case.error}")
+        if st.button("Analyse", key="reanalyse"):
+            jobs.start(w, case_id)
+            st.rerun()
+        return
+    analysis = current_analysis(case)
+    if analysis is None:
+        st.error("The analysis files are missing; analyse again.")
+        if st.button("Analyse again", key="reanalyse"):
+            jobs.start(w, case_id)
+            st.rerun()
+        return
+    v = analysis.video
+    st.caption(f"{clock(v['duration_s'])} long, {v['width']}x{v['height']}; "
+               f"persons: {', '.join(p['id'] + ' ' + p['role'] for p in analysis.persons) or 'none seen'}. "
+               "The moments below are suggestions from the measurements; you decide which to keep.")
+    for warning in analysis.warnings:
+        st.warning(warning)
+    review, timeline_tab, export_tab, settings = st.tabs(["Review", "Timeline", "Export", "Settings"])
+    with review:
+        review_tab(case, analysis)
+    with timeline_tab:
+        timeline_view(case, analysis)
+    with export_tab:
+        export_view(case)
+    with settings:
+        settings_view(case, analysis)
+
+
+def select(key: str) -> None:
+    st.session_state["moment"] = key
+
+
+def review_tab(case, analysis) -> None:
+    w = ws()
+    moments = w.store.moments(case.id)
+    live = [m for m in moments if m.status != "rejected"]
+    rejected = [m for m in moments if m.status == "rejected"]
+    keys = [m.key for m in moments]
+    if st.session_state.get("moment") not in keys:
+        st.session_state["moment"] = live[0].key if live else (keys[0] if keys else None)
+    top = st.columns([1, 1, 4])
+    if top[0].button("Undo", key="undo", disabled=not w.store.can_undo(case.id),
+                     help="Undo the last change in this case"):
+        what = w.store.undo(case.id)
+        flash("info", f"Undone: {what}")
+        st.rerun()
+    accepted = sum(m.status == "accepted" for m in moments)
+    top[2].markdown(f"**{accepted} accepted**, {sum(m.status == 'proposed' for m in moments)} to decide, "
+                    f"{len(rejected)} rejected. A VIG review usually uses up to three clips of about 10 s.")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.subheader("Candidates")
+        if not live:
+            st.info("No candidate moments in this video. Add your own on the right.")
+        for m in live:
+            moment_card(case, m)
+        if rejected:
+            with st.expander(f"Rejected ({len(rejected)})"):
+                for m in rejected:
+                    moment_card(case, m)
+    with right:
+        key = st.session_state.get("moment")
+        if key:
+            moment_detail(case, analysis, w.store.moment(case.id, key))
+        own_moment_form(case, analysis)
+
+
+def moment_card(case, m) -> None:
+    w = ws()
+    chosen = st.session_state.get("moment") == m.key
+    with st.container(border=True):
+        cols = st.columns([2, 3])
+        thumb = w.analysis_path(case) / m.thumbnail if m.thumbnail else None
+        if thumb is not None and thumb.is_file():
+            cols[0].image(str(thumb), width="stretch")
+        label = "your own moment" if m.source == "own" else f"#{m.rank}, score {m.score:.2f}"
+        cols[1].markdown(f"**{clock(m.start)} - {clock(m.end)}** ({m.end - m.start:.1f} s)  \n{label}  \n"
+                         f"*{STATUS_WORDS[m.status]}*" + (" (times adjusted)" if m.adjusted else "")
+                         + (" - from an earlier analysis" if m.stale else ""))
+        cols[1].button("Selected" if chosen else "Open", key=f"open-{m.key}", on_click=select, args=(m.key,),
+                       disabled=chosen, width="stretch")
+        st.caption(m.explanation)
+
+
+def _set_status(case_id: str, key: str, status: str) -> None:
+    guarded(ws().store.decide, case_id, key, status)
+
+
+def _move(case_id: str, key: str, which: str, delta: float, duration: float) -> None:
+    m = ws().store.moment(case_id, key)
+    start, end = (m.start + delta, m.end) if which == "start" else (m.start, m.end + delta)
+    guarded(ws().store.adjust, case_id, key, start, end, duration_s=duration)
+
+
+def _save_text(case_id: str, key: str, field: str) -> None:
+    value = st.session_state[f"{field}-{key}"]
+    if field == "note":
+        guarded(ws().store.note, case_id, key, value)
+    else:
+        guarded(ws().store.tag, case_id, key, value)
+
+
+def moment_detail(case, analysis, m) -> None:
+    w = ws()
+    video = w.playable_path(case)
+    duration = float(analysis.video["duration_s"])
+    frame_s = 1.0 / analysis.video["fps"] if analysis.video.get("fps") else 0.04
+    st.subheader(f"{'Your moment' if m.source == 'own' else 'Candidate'} {m.key}: {clock(m.start)} - {clock(m.end)}")
+    st.video(str(video), start_time=float(m.start), end_time=float(m.end), loop=True)
+    st.caption("The player plays this moment and loops at its end.")
+    st.write(m.explanation)
+    if m.principles:
+        st.markdown("**May show:** " + ", ".join(m.principles))
+    b = st.columns(3)
+    b[0].button("Accept", key=f"accept-{m.key}", type="primary" if m.status != "accepted" else "secondary",
+                disabled=m.status == "accepted", on_click=_set_status, args=(case.id, m.key, "accepted"),
+                width="stretch")
+    b[1].button("Reject", key=f"reject-{m.key}", disabled=m.status == "rejected",
+                on_click=_set_status, args=(case.id, m.key, "rejected"), width="stretch")
+    b[2].button("Back to undecided", key=f"reset-{m.key}", disabled=m.status == "proposed",
+                on_click=_set_status, args=(case.id, m.key, "proposed"), width="stretch")
+
+    st.markdown("**Start and end** (fine steps: 0.1 s or one frame)")
+    for which in ("start", "end"):
+        t = m.start if which == "start" else m.end
+        cols = st.columns([1, 1, 2, 1, 1])
+        for col, (label, delta) in zip([cols[0], cols[1], cols[3], cols[4]],
+                                       [("-0.1 s", -FINE_STEP_S), ("-1 frame", -frame_s),
+                                        ("+1 frame", frame_s), ("+0.1 s", FINE_STEP_S)]):
+            col.button(label, key=f"{which}{label}-{m.key}", on_click=_move,
+                       args=(case.id, m.key, which, delta, duration), width="stretch")
+        cols[2].markdown(f"{which}: **{clock(t)}** ({t:.2f} s)")
+    stills = st.columns(2)
+    for col, (label, t) in zip(stills, [("first frame", m.start), ("last frame", max(m.start, m.end - frame_s))]):
+        jpg = still_jpeg(str(video), round(t, 3))
+        if jpg:
+            col.image(jpg, caption=f"{label} at {clock(t)}", width="stretch")
+    if m.adjusted:
+        st.caption(f"Proposed as {clock(m.proposed_start)} - {clock(m.proposed_end)}.")
+
+    options = list(dict.fromkeys(PRINCIPLE_NAMES + ["shared joy"] + m.tags))
+    st.session_state.setdefault(f"tags-{m.key}", m.tags)
+    st.multiselect("Tags (principles this moment shows)", options, key=f"tags-{m.key}",
+                   on_change=_save_text, args=(case.id, m.key, "tags"), accept_new_options=True)
+    st.session_state.setdefault(f"note-{m.key}", m.note)
+    st.text_area("Note (saved when you click outside the box)", key=f"note-{m.key}", on_change=_save_text,
+                 args=(case.id, m.key, "note"), placeholder="What you saw, what to say in the review...")
+
+
+def own_moment_form(case, analysis) -> None:
+    duration = float(analysis.video["duration_s"])
+    sel = st.session_state.get("moment")
+    default = ws().store.moment(case.id, sel).start if sel else 0.0
+    with st.expander("Add a moment of your own"):
+        with st.form("own", clear_on_submit=False, border=False):
+            c = st.columns(2)
+            start = c[0].number_input("Start (s)", 0.0, duration, float(default), step=0.1, key="own_start")
+            end = c[1].number_input("End (s)", 0.0, duration, float(min(default + 6.0, duration)), step=0.1,
+                                    key="own_end")
+            note = st.text_input("Note", key="own_note")
+            if st.form_submit_button("Add moment"):
+                m = guarded(ws().store.add_own, case.id, start, end, note=note)
+                if m is not None:
+                    st.session_state["moment"] = m.key
+                    flash("success", f"Added {m.key} ({clock(m.start)} - {clock(m.end)}), accepted.")
+                st.rerun()
+        st.caption("Tip: play the video to the moment, read its time in the player, and type it here.")
+
+
+# -- timeline ---------------------------------------------------------------------------------------
+STATUS_COLOURS = {"proposed": "#f0b429", "accepted": "#2f9e44", "rejected": "#adb5bd"}
+
+
+def timeline_view(case, analysis) -> None:
+    tl = from_analysis(analysis)
+    moments = ws().store.moments(case.id)
+    bands = pd.DataFrame([{"key": m.key, "start": m.start, "end": m.end, "status": STATUS_WORDS[m.status],
+                           "when": f"{clock(m.start)} - {clock(m.end)}"} for m in moments])
+    x = alt.X("start:Q", title="time (s)", scale=alt.Scale(domain=[0, tl.duration_s]))
+    lanes = tl.lanes
+    height = 22 * max(lanes.lane.nunique(), 1) + 40
+    charts = []
+    if len(bands):
+        pick = alt.selection_point(name="moment", fields=["key"], on="click")
+        charts.append(alt.Chart(bands).mark_rect(opacity=0.8, cornerRadius=2).encode(
+            x=x, x2="end:Q", color=alt.Color("status:N", scale=alt.Scale(
+                domain=list(STATUS_WORDS.values()), range=list(STATUS_COLOURS.values())), title="moments"),
+            tooltip=["key", "when", "status"]).add_params(pick).properties(height=40, title="Moments (click one)"))
+    if len(lanes):
+        charts.append(alt.Chart(lanes).mark_rect().encode(
+            x=x, x2="end:Q", y=alt.Y("lane:N", title=None, sort=list(dict.fromkeys(lanes.lane))),
+            color=alt.Color("what:N", title="what"), tooltip=["lane", "what", "start", "end"]).properties(height=height))
+    if len(tl.distance):
+        charts.append(alt.Chart(tl.distance).mark_line().encode(
+            x=alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, tl.duration_s])),
+            y=alt.Y("faces_apart:Q", title="apart (face widths)"), color="pair:N").properties(height=90))
+    if not charts:
+        st.info("Nothing was measured to draw.")
+        return
+    chart = alt.vconcat(*charts).resolve_scale(color="independent")
+    event = st.altair_chart(chart, key="timeline", on_select="rerun", selection_mode=["moment"] if len(bands) else None,
+                            width="stretch")
+    picked = (event.selection.get("moment") or [{}])[0].get("key") if event and len(bands) else None
+    if picked and picked != st.session_state.get("moment"):
+        st.session_state["moment"] = picked
+        flash("info", f"Selected {picked}: see the Review tab.")
+        st.rerun()
+    st.caption("Rows: each person's gaze target, voice and smiles, and mutual gaze; the line is how far apart the "
+               "faces are. Click a moment band to select it in the Review tab.")
+
+
+# -- export -------------------------------------------------------------------------------------------
+def export_view(case) -> None:
+    w = ws()
+    accepted = w.store.moments(case.id, status="accepted")
+    if not accepted:
+        st.info("Accept moments in the Review tab to export them.")
+    folder = w.export_folder(case)
+    st.caption(f"Files go to `{folder}`.")
+    slow = st.checkbox("Also a slow-motion copy of each clip (half speed, silent)", key="slow")
+    stills = st.text_input("Freeze-frame stills at (seconds, comma-separated, e.g. 12.4, 15)", key="stills_at")
+    if st.button("Export clips, stills and review sheet", key="export", type="primary", disabled=not accepted):
+        try:
+            made = run_export(case, accepted, folder, slow=slow, stills=stills)
+            flash("success", f"Exported {len(made)} files to {folder}.")
+        except VigvisionError as exc:
+            flash("error", str(exc))
+        st.rerun()
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if files:
+        st.markdown("**Exported files**")
+        for p in files:
+            c = st.columns([4, 1])
+            c[0].write(f"{p.name} ({p.stat().st_size / 1e6:.1f} MB)")
+            # read only when clicked: clips can be large
+            c[1].download_button("Save", lambda p=p: p.read_bytes(), file_name=p.name,
+                                 key=f"dl-{p.name}", on_click="ignore")
+
+
+def _instants(text: str) -> list[float]:
+    out = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if part:
+            try:
+                out.append(float(part))
+            except ValueError:
+                raise VigvisionError(f"stills: {part!r} is not a time in seconds") from None
+    return out
+
+
+def run_export(case, accepted, folder: Path, *, slow: bool, stills: str) -> list[Path]:
+    w = ws()
+    video = w.video_path(case)
+    instants = _instants(stills)
+    made: list[Path] = []
+    bar = st.progress(0.0, text="Exporting...")
+    for i, m in enumerate(sorted(accepted, key=lambda m: m.start)):
+        name = f"{case.id}_{m.key}_{clock(m.start).replace(':', 'm')}"
+        export.export_clip(video, m.start, m.end, folder / f"{name}.mp4")
+        made.append(folder / f"{name}.mp4")
+        if slow:
+            export.export_clip(video, m.start, m.end, folder / f"{name}_slow.mp4", slow=2.0)
+            made.append(folder / f"{name}_slow.mp4")
+        bar.progress((i + 1) / (len(accepted) + 1), text=f"Exported {m.key}")
+    for t in instants:
+        made.append(export.export_still(video, t, folder / f"{case.id}_still_{t:.2f}s.jpg"))
+    at = {m.key: [t for t in instants if m.start <= t <= m.end] for m in accepted}
+    made.append(export.review_sheet(case.name, video, accepted, folder / f"{case.id}_review_sheet.html", stills_at=at))
+    rows = export.decisions_table(case.id, w.store.moments(case.id, include_stale=True))
+    made.append(export.write_csv(rows, folder / f"{case.id}_moments.csv"))
+    analysis = current_analysis(case)
+    payload = {"case": case.id, "video": case.video, "software": f"vigvision {vigvision.__version__}",
+               "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "moments": rows,
+               "metrics": analysis.metrics if analysis else None}
+    from vigvision.io.files import write_json
+
+    write_json(folder / f"{case.id}_moments.json", payload)
+    made.append(folder / f"{case.id}_moments.json")
+    bar.progress(1.0, text="Done")
+    return made
+
+
+# -- settings -------------------------------------------------------------------------------------------
+def settings_view(case, analysis) -> None:
+    preset = analysis.config.get("moments", {}).get("preset", "child")
+    st.write(f"Analysed with the **{PRESETS.get(preset, preset)}** settings.")
+    new = st.selectbox("Analyse again with", list(PRESETS), index=list(PRESETS).index(preset)
+                       if preset in PRESETS else 1, format_func=PRESETS.get, key="again_preset")
+    st.caption("Your decisions, notes and tags stay with the moments that overlap the new candidates; "
+               "decided moments that no longer appear are kept and marked as from an earlier analysis.")
+    if st.button("Analyse again", key="again"):
+        jobs.start(ws(), case.id, preset=new)
+        st.rerun()
+    with st.expander("Measurements (metrics)"):
+        st.code(json.dumps(analysis.metrics, indent=1), language="json")
+
+
+def main() -> None:
+    st.set_page_config(page_title="vigvision", layout="wide", menu_items={"Get help": None, "Report a bug": None,
+                                                                          "About": "vigvision: runs on this computer"})
+    case_id = sidebar()
+    show_flash()
+    if case_id is None:
+        st.title("vigvision")
+        st.write("Add a video of an interaction in the sidebar. vigvision measures gaze, turn-taking, smiles and "
+                 "closeness, and suggests short moments of attuned interaction; you choose which to keep.")
+        return
+    case_page(case_id)
+
+
+main()

@@ -1,0 +1,71 @@
+"""What the app's timeline draws, from an analysis: lanes of intervals and the pair's distance.
+
+    lanes:    DataFrame(lane, person, what, start, end) - per person their gaze target, vocal
+              activity and smiles; one lane for mutual gaze
+    distance: DataFrame(time_s, faces_apart, pair) - face centres apart in face widths, per (adult, child) pair
+
+It reads the same Interaction the moment finder reads (no decoding), so it is cheap to draw.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..config import MomentsConfig
+from .cues import face_distance, smiling
+from .interaction import Interaction
+
+LANE_COLUMNS = ["lane", "person", "what", "start", "end"]
+
+
+@dataclass
+class Timeline:
+    duration_s: float
+    lanes: pd.DataFrame
+    distance: pd.DataFrame
+
+
+def _label(ix: Interaction, pid: str) -> str:
+    role = ix.role(pid)
+    return f"{pid} ({role})" if role != "unknown" else pid
+
+
+def _gaze_words(ix: Interaction, target: str) -> str:
+    if target in {p["id"] for p in ix.persons}:
+        return f"looks at {_label(ix, target)}"
+    return {"camera": "looks at the camera", "away": "looks away"}.get(target, f"looks: {target}")
+
+
+def build(ix: Interaction, cfg: MomentsConfig) -> Timeline:
+    rows = []
+    for p in ix.persons:
+        pid, who = p["id"], _label(ix, p["id"])
+        for g in ix.gaze:
+            if g["person"] == pid:
+                rows.append((f"{who}: gaze", pid, _gaze_words(ix, g["target"]), g["start"], g["end"]))
+        for s in ix.speech:
+            if s.get("person") == pid:
+                rows.append((f"{who}: voice", pid, "vocalises", s["start"], s["end"]))
+        for span in smiling(ix, pid, cfg).support(0.2):
+            rows.append((f"{who}: smile", pid, "smiles", span.start, span.end))
+    for s in ix.speech:
+        if not s.get("person"):
+            rows.append(("voice not matched to a face", None, f"voice {s.get('voice', '?')}", s["start"], s["end"]))
+    for m in ix.mutual_gaze:
+        rows.append(("mutual gaze", None, "look at each other", m["start"], m["end"]))
+    dist = []
+    for a, b in ix.pairs():
+        t, d = face_distance(ix, a, b)
+        dist.append(pd.DataFrame({"time_s": t, "faces_apart": d, "pair": f"{a}-{b}"}))
+    return Timeline(ix.duration_s, pd.DataFrame(rows, columns=LANE_COLUMNS),
+                    pd.concat(dist, ignore_index=True) if dist else
+                    pd.DataFrame(columns=["time_s", "faces_apart", "pair"]))
+
+
+def from_analysis(analysis) -> Timeline:
+    """The timeline of a loaded analysis (vigvision.load), with the settings it was made with."""
+    from ..config import Config
+
+    config = Config.from_dict(analysis.config, source=f"{analysis.folder}: config")
+    return build(Interaction.from_result(analysis.data, analysis.signals()), config.moments)
