@@ -1,0 +1,128 @@
+"""The review app, driven through Streamlit's AppTest: each flow a guider uses, asserted on what
+the store keeps (not on what the page happens to show)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from vigvision.review import Workspace, jobs
+
+from conftest import ROOT
+
+APP = str(ROOT / "app" / "app.py")
+
+
+@pytest.fixture(scope="module")
+def analysed_workspace(tmp_path_factory, sample_video):
+    """A workspace holding the sample as an analysed case (made once, copied for each test)."""
+    root = tmp_path_factory.mktemp("ws-template") / "ws"
+    ws = Workspace(root)
+    case = ws.case_for(ws.import_video(sample_video))
+    jobs.run(ws, case.id)
+    ws.store.close()
+    return root
+
+
+@pytest.fixture()
+def app(analysed_workspace, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    root = tmp_path / "ws"
+    shutil.copytree(analysed_workspace, root)
+    monkeypatch.setenv("VIGVISION_WORKSPACE", str(root))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    ws = Workspace(root)
+    case = ws.store.cases()[0]
+    yield at, ws, case.id
+    ws.store.close()
+
+
+def click(at, key):
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+
+
+def test_opens_on_the_analysed_case_with_its_candidates(app):
+    at, ws, case_id = app
+    moments = ws.store.moments(case_id)
+    assert moments and all(m.status == "proposed" for m in moments)
+    assert at.session_state["case"] == case_id and at.session_state["moment"] == moments[0].key
+    assert [b.key for b in at.button if b.key and b.key.startswith("open-")] == [f"open-{m.key}" for m in moments]
+    assert any("you decide" in c.value for c in at.caption)
+
+
+def test_accept_reject_undo(app):
+    at, ws, case_id = app
+    first, second = [m.key for m in ws.store.moments(case_id)][:2]
+    click(at, f"accept-{first}")
+    assert ws.store.moment(case_id, first).status == "accepted"
+    click(at, f"open-{second}")
+    click(at, f"reject-{second}")
+    assert ws.store.moment(case_id, second).status == "rejected"
+    # the rejected one is listed apart, still there to reopen
+    assert any(e.label.startswith("Rejected (1)") for e in at.expander)
+    click(at, "undo")
+    assert ws.store.moment(case_id, second).status == "proposed"
+    assert ws.store.moment(case_id, first).status == "accepted"
+
+
+def test_adjust_in_fine_steps(app):
+    at, ws, case_id = app
+    m = ws.store.moments(case_id)[0]
+    click(at, f"start+0.1 s-{m.key}")
+    click(at, f"end-1 frame-{m.key}")
+    after = ws.store.moment(case_id, m.key)
+    assert after.start == pytest.approx(m.start + 0.1) and after.end == pytest.approx(m.end - 1 / 25)
+    assert after.adjusted and after.proposed_start == m.start
+
+
+def test_tag_and_note(app):
+    at, ws, case_id = app
+    key = ws.store.moments(case_id)[0].key
+    at.multiselect(key=f"tags-{key}").select("shared joy").run()
+    at.text_area(key=f"note-{key}").input("She looks up and mum answers").run()
+    assert not at.exception
+    m = ws.store.moment(case_id, key)
+    assert m.tags == ["shared joy"] and m.note == "She looks up and mum answers"
+
+
+def test_add_own_moment(app):
+    at, ws, case_id = app
+    at.number_input(key="own_start").set_value(30.0)
+    at.number_input(key="own_end").set_value(34.5)
+    at.text_input(key="own_note").input("the goodbye")
+    next(b for b in at.button if b.label == "Add moment").click().run()
+    assert not at.exception
+    own = [m for m in ws.store.moments(case_id) if m.source == "own"]
+    assert [(m.start, m.end, m.status, m.note) for m in own] == [(30.0, 34.5, "accepted", "the goodbye")]
+    assert at.session_state["moment"] == own[0].key
+
+
+def test_export_accepted(app):
+    at, ws, case_id = app
+    key = ws.store.moments(case_id)[0].key
+    click(at, f"accept-{key}")
+    at.checkbox(key="slow").check()
+    at.text_input(key="stills_at").input("5.0")
+    click(at, "export")
+    folder = ws.root / "cases" / case_id / "export"
+    names = sorted(p.name for p in folder.iterdir())
+    clip = [n for n in names if n.endswith(f"{key}_0m02.5.mp4") or (key in n and n.endswith(".mp4")
+                                                                    and "_slow" not in n)]
+    assert len(clip) == 1 and any(n.endswith("_slow.mp4") for n in names)
+    assert f"{case_id}_review_sheet.html" in names and f"{case_id}_moments.csv" in names
+    assert f"{case_id}_moments.json" in names and f"{case_id}_still_5.00s.jpg" in names
+    assert not [n for n in names if ".part" in n]
+
+
+def test_a_bad_still_time_is_one_line_and_nothing_is_written(app):
+    at, ws, case_id = app
+    click(at, f"accept-{ws.store.moments(case_id)[0].key}")
+    at.text_input(key="stills_at").input("5.0, soon")
+    click(at, "export")
+    assert [e.value for e in at.error] == ["stills: 'soon' is not a time in seconds"]
+    folder = ws.root / "cases" / case_id / "export"
+    assert not folder.exists() or not list(folder.iterdir())

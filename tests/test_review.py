@@ -1,0 +1,195 @@
+"""The human-decisions stage and exports: the store keeps every click, undo puts it back,
+re-analysis carries decisions over, the workspace keeps paths inside, and exported clips
+cut on the exact frames with their sound."""
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import av
+import numpy as np
+import pytest
+
+from vigvision import export
+from vigvision.errors import InputError
+from vigvision.io.video import VideoReader
+from vigvision.review import ReviewStore, Workspace, safe_name
+from vigvision.review.store import DB_FILE
+from vigvision.testing.synth import make_video, read_index
+
+
+def candidates(*spans):
+    return [{"id": f"M{i}", "rank": i, "score": 3.0 - i * 0.1, "start": a, "end": b, "explanation": f"m{i}",
+             "principles": ["being attentive"], "thumbnail": None} for i, (a, b) in enumerate(spans, start=1)]
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = ReviewStore(tmp_path / DB_FILE)
+    s.add_case("c1", "family.mp4", "footage/family.mp4", "cases/c1/analysis")
+    s.sync_candidates("c1", candidates((2.0, 12.0), (20.0, 28.0), (40.0, 45.0)))
+    yield s
+    s.close()
+
+
+def test_every_change_is_on_disk_at_once(store, tmp_path):
+    store.decide("c1", "M1", "accepted")
+    store.adjust("c1", "M1", 2.5, 11.9)
+    store.tag("c1", "M1", ["shared joy", " being attentive ", ""])
+    store.note("c1", "M1", "mum waits for her")
+    store.decide("c1", "M2", "rejected")
+    # another connection (a restarted server) sees all of it, without this one closing
+    other = ReviewStore(tmp_path / DB_FILE)
+    m1 = other.moment("c1", "M1")
+    assert (m1.status, m1.start, m1.end, m1.tags, m1.note) == \
+        ("accepted", 2.5, 11.9, ["being attentive", "shared joy"], "mum waits for her")
+    assert m1.adjusted and (m1.proposed_start, m1.proposed_end) == (2.0, 12.0)
+    assert [m.key for m in other.moments("c1", status="rejected")] == ["M2"]
+    assert sqlite3.connect(tmp_path / DB_FILE).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    other.close()
+
+
+def test_undo_steps_back_one_change_at_a_time(store):
+    store.decide("c1", "M1", "accepted")
+    store.adjust("c1", "M1", 3.0, 12.0)
+    own = store.add_own("c1", 50.0, 55.0)
+    assert own.status == "accepted" and own.source == "own"
+    assert store.undo("c1") == f"add of {own.key}"
+    assert [m.key for m in store.moments("c1")] == ["M1", "M2", "M3"]
+    assert store.undo("c1").startswith("adjust")
+    assert store.moment("c1", "M1").start == 2.0 and store.moment("c1", "M1").status == "accepted"
+    assert store.undo("c1") == "accepted of M1"
+    assert store.moment("c1", "M1").status == "proposed"
+    assert store.undo("c1") is None and not store.can_undo("c1")
+
+
+def test_bad_edits_are_refused_with_one_line(store):
+    with pytest.raises(InputError, match="at least 0.1 s"):
+        store.adjust("c1", "M1", 5.0, 5.05)
+    with pytest.raises(InputError, match="no moment 'M9'"):
+        store.decide("c1", "M9", "accepted")
+    with pytest.raises(InputError, match="one of proposed, accepted, rejected"):
+        store.decide("c1", "M1", "maybe")
+    # adjusting clamps to the video: not before 0, not past its end
+    m = store.adjust("c1", "M3", -1.0, 99.0, duration_s=46.0)
+    assert (m.start, m.end) == (0.0, 46.0)
+
+
+def test_reanalysis_keeps_decisions_on_overlapping_moments(store):
+    store.decide("c1", "M1", "accepted")
+    store.note("c1", "M1", "keep this")
+    store.adjust("c1", "M1", 2.5, 12.0)
+    store.decide("c1", "M3", "rejected")
+    store.add_own("c1", 60.0, 65.0)
+    # new settings: M1 moved a little (now ranked second), M2 gone, M3's span no longer proposed
+    counts = store.sync_candidates("c1", candidates((30.0, 38.0), (3.0, 13.0)))
+    assert counts == {"candidates": 2, "carried": 1, "kept_stale": 1}
+    by_key = {m.key: m for m in store.moments("c1")}
+    carried = by_key["M2"]
+    assert (carried.status, carried.note, carried.start, carried.end) == ("accepted", "keep this", 2.5, 12.0)
+    assert (carried.proposed_start, carried.proposed_end) == (3.0, 13.0)
+    stale = [m for m in by_key.values() if m.stale]
+    assert len(stale) == 1 and stale[0].status == "rejected" and (stale[0].start, stale[0].end) == (40.0, 45.0)
+    assert by_key["M1"].status == "proposed" and by_key["own-1"].status == "accepted"
+
+
+def test_workspace_paths_stay_inside(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    outside = tmp_path / "secret.mp4"
+    outside.write_bytes(b"x")
+    (ws.footage / "link.mp4").symlink_to(outside)
+    for bad, why in [("../secret.mp4", "'..'"), (str(outside), "absolute"), ("footage/link.mp4", "outside")]:
+        with pytest.raises(InputError, match=why):
+            ws.inside(bad)
+    assert "footage/link.mp4" not in ws.footage_files()
+    with pytest.raises(InputError, match="outside"):
+        ws.add_case("footage/link.mp4")
+
+
+def test_uploads_are_sanitised_and_never_half_written(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    assert safe_name("../../etc/Zoë's video (1).MP4") == "Zoe_s_video_1_.MP4"
+    assert safe_name("..") == "video"
+    rel = ws.save_upload("../../evil name.mp4", [b"abc", b"def"])
+    assert rel == "footage/evil_name.mp4" and (ws.root / rel).read_bytes() == b"abcdef"
+    assert ws.save_upload("evil name.mp4", [b"2"]) == "footage/evil_name-2.mp4"
+
+    def broken():
+        yield b"abc"
+        raise OSError("connection lost")
+    with pytest.raises(OSError):
+        ws.save_upload("lost.mp4", broken())
+    assert sorted(p.name for p in ws.footage.iterdir()) == ["evil_name-2.mp4", "evil_name.mp4"]
+    with pytest.raises(InputError, match="not a video file"):
+        ws.save_upload("notes.txt", [b"x"])
+    with pytest.raises(InputError, match="over the"):
+        ws.save_upload("huge.mp4", [b"x"], size=10**13)
+
+
+def _frames(path):
+    with VideoReader(path) as r:
+        return [(f.time_s, read_index(f.image)) for f in r]
+
+
+def test_clip_export_cuts_on_the_exact_frames_with_sound(tmp_path):
+    src = make_video(tmp_path / "src.mp4", duration_s=4.0, fps=25.0, bursts_s=[(1.2, 1.5)])
+    out = export.export_clip(src.path, 1.0, 2.0, tmp_path / "clip.mp4")
+    frames = _frames(tmp_path / "clip.mp4")
+    assert [i for _, i in frames] == list(range(25, 50))       # frames 1.00 s .. 1.96 s, no more, no fewer
+    assert frames[0][0] == pytest.approx(0.0, abs=1e-3)
+    with av.open(str(tmp_path / "clip.mp4")) as c:
+        assert c.streams.video[0].codec_context.name == "h264"
+        assert c.streams.audio[0].codec_context.name == "aac"
+        duration = float(c.duration) / av.time_base
+    assert abs(duration - 1.0) <= 1 / 25 + 0.03 and out["audio"] and out["frames"] == 25
+    from vigvision.io.audio import load_audio
+    sound = load_audio(tmp_path / "clip.mp4", sample_rate=16000).samples
+    loud = np.flatnonzero(np.abs(sound) > 0.1) / 16000
+    assert loud.min() == pytest.approx(0.2, abs=0.03) and loud.max() == pytest.approx(0.5, abs=0.03)
+
+    slow = export.export_clip(src.path, 1.0, 2.0, tmp_path / "slow.mp4", slow=2.0)
+    frames = _frames(tmp_path / "slow.mp4")
+    assert [i for _, i in frames] == list(range(25, 50)) and frames[-1][0] == pytest.approx(24 * 0.08, abs=2e-3)
+    assert not slow["audio"]
+
+
+def test_failed_export_leaves_no_file(tmp_path):
+    src = make_video(tmp_path / "src.mp4", duration_s=1.0)
+    with pytest.raises(InputError, match="no frame between"):
+        export.export_clip(src.path, 5.0, 6.0, tmp_path / "clip.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src.mp4"]
+
+
+def test_review_sheet_is_self_contained(tmp_path, store):
+    src = make_video(tmp_path / "src.mp4", duration_s=3.0)
+    store.decide("c1", "M1", "accepted")
+    store.note("c1", "M1", "<b>she smiles</b>")
+    m = store.adjust("c1", "M1", 0.5, 2.5)
+    page = export.review_sheet("Family A", src.path, [m], tmp_path / "sheet.html",
+                               stills_at={"M1": [1.0, 2.0]}).read_text()
+    assert page.count("data:image/jpeg;base64,") == 2
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert "&lt;b&gt;she smiles&lt;/b&gt;" in page and "0:00.5 &ndash; 0:02.5" in page
+    rows = export.decisions_table("c1", store.moments("c1"))
+    text = export.csv_text(rows)
+    assert text.splitlines()[0].split(",") == list(export.DECISION_COLUMNS)
+    assert rows[0]["status"] == "accepted" and rows[0]["duration_s"] == 2.0
+
+
+def test_browser_playable(tmp_path):
+    mp4 = make_video(tmp_path / "a.mp4", duration_s=0.5)
+    avi = make_video(tmp_path / "a.avi", duration_s=0.5)
+    assert export.browser_playable(mp4.path) and not export.browser_playable(avi.path)
+
+
+def test_stopped_job_is_marked_failed(tmp_path):
+    from vigvision.review import jobs
+
+    ws = Workspace(tmp_path / "ws")
+    ws.store.add_case("c1", "x.mp4", "footage/x.mp4", "cases/c1/analysis")
+    (ws.root / "cases" / "c1").mkdir(parents=True)
+    ws.store.set_state("c1", "analysing", pid=2 ** 22 + 12345)  # no such process
+    jobs.check_stopped(ws)
+    case = ws.store.case("c1")
+    assert case.state == "failed" and "stopped before it finished" in case.error
+    assert os.getpid() and jobs.alive(os.getpid())
