@@ -162,15 +162,14 @@ def case_page(case_id: str) -> None:
                "The moments below are suggestions from the measurements; you decide which to keep.")
     for warning in analysis.warnings:
         st.warning(warning)
-    review, timeline_tab, export_tab, settings = st.tabs(["Review", "Timeline", "Export", "Settings"])
-    with review:
-        review_tab(case, analysis)
-    with timeline_tab:
-        timeline_view(case, analysis)
-    with export_tab:
-        export_view(case)
-    with settings:
-        settings_view(case, analysis)
+    if "goto_tab" in st.session_state:  # e.g. a moment clicked on the timeline opens in Review
+        st.session_state["tab"] = st.session_state.pop("goto_tab")
+    views = {"Review": review_tab, "Timeline": timeline_view, "Export": export_view, "Settings": settings_view}
+    # Stateful tabs: the open one survives reruns, can be switched to from code, and only it is drawn.
+    for tab, view in zip(st.tabs(list(views), key="tab", on_change="rerun"), views.values()):
+        if tab.open:
+            with tab:
+                view(case, analysis)
 
 
 def select(key: str) -> None:
@@ -350,19 +349,22 @@ def timeline_view(case, analysis) -> None:
     picked = (event.selection.get("moment") or [{}])[0].get("key") if event and len(bands) else None
     if picked and picked != st.session_state.get("moment"):
         st.session_state["moment"] = picked
-        flash("info", f"Selected {picked}: see the Review tab.")
+        st.session_state["goto_tab"] = "Review"
         st.rerun()
     st.caption("Rows: each person's gaze target, voice and smiles, and mutual gaze; the line is how far apart the "
                "faces are. Click a moment band to select it in the Review tab.")
 
 
 # -- export -------------------------------------------------------------------------------------------
-def export_view(case) -> None:
+def export_view(case, analysis) -> None:
     w = ws()
     accepted = w.store.moments(case.id, status="accepted")
     if not accepted:
         st.info("Accept moments in the Review tab to export them.")
     folder = w.export_folder(case)
+    if accepted:
+        st.write(f"{len(accepted)} accepted moment{'s' if len(accepted) > 1 else ''}: "
+                 + ", ".join(f"{m.key} ({clock(m.start)} - {clock(m.end)})" for m in sorted(accepted, key=lambda m: m.start)))
     st.caption(f"Files go to `{folder}`.")
     slow = st.checkbox("Also a slow-motion copy of each clip (half speed, silent)", key="slow")
     stills = st.text_input("Freeze-frame stills at (seconds, comma-separated, e.g. 12.4, 15)", key="stills_at")

@@ -49,3 +49,16 @@ def sample_video(tmp_path_factory) -> Path:
     from vigvision.sample import make_sample
 
     return make_sample(tmp_path_factory.mktemp("sample") / "sample.mp4")
+
+
+@pytest.fixture(scope="session")
+def analysed_workspace(tmp_path_factory, sample_video) -> Path:
+    """A review workspace holding the sample as an analysed case (made once; copy it before changing it)."""
+    from vigvision.review import Workspace, jobs
+
+    root = tmp_path_factory.mktemp("ws-template") / "ws"
+    ws = Workspace(root)
+    case = ws.case_for(ws.import_video(sample_video))
+    jobs.run(ws, case.id)
+    ws.store.close()
+    return root

@@ -6,22 +6,11 @@ import shutil
 
 import pytest
 
-from vigvision.review import Workspace, jobs
+from vigvision.review import Workspace
 
 from conftest import ROOT
 
 APP = str(ROOT / "app" / "app.py")
-
-
-@pytest.fixture(scope="module")
-def analysed_workspace(tmp_path_factory, sample_video):
-    """A workspace holding the sample as an analysed case (made once, copied for each test)."""
-    root = tmp_path_factory.mktemp("ws-template") / "ws"
-    ws = Workspace(root)
-    case = ws.case_for(ws.import_video(sample_video))
-    jobs.run(ws, case.id)
-    ws.store.close()
-    return root
 
 
 @pytest.fixture()
@@ -40,7 +29,9 @@ def app(analysed_workspace, tmp_path, monkeypatch):
     ws.store.close()
 
 
-def click(at, key):
+def click(at, key, *, tab=None):
+    if tab:  # AppTest does not send the open tab back with each run as a browser does: say it
+        at.session_state["tab"] = tab
     at.button(key=key).click().run()
     assert not at.exception, at.exception
 
@@ -101,18 +92,25 @@ def test_add_own_moment(app):
     assert at.session_state["moment"] == own[0].key
 
 
+def open_tab(at, name):
+    at.session_state["tab"] = name
+    at.run()
+    assert not at.exception, at.exception
+
+
 def test_export_accepted(app):
     at, ws, case_id = app
     key = ws.store.moments(case_id)[0].key
     click(at, f"accept-{key}")
+    open_tab(at, "Export")
     at.checkbox(key="slow").check()
     at.text_input(key="stills_at").input("5.0")
-    click(at, "export")
+    click(at, "export", tab="Export")
     folder = ws.root / "cases" / case_id / "export"
     names = sorted(p.name for p in folder.iterdir())
     clip = [n for n in names if n.endswith(f"{key}_0m02.5.mp4") or (key in n and n.endswith(".mp4")
                                                                     and "_slow" not in n)]
-    assert len(clip) == 1 and any(n.endswith("_slow.mp4") for n in names)
+    assert len(clip) == 1 and any(n.endswith("_slow.mp4") for n in names), names
     assert f"{case_id}_review_sheet.html" in names and f"{case_id}_moments.csv" in names
     assert f"{case_id}_moments.json" in names and f"{case_id}_still_5.00s.jpg" in names
     assert not [n for n in names if ".part" in n]
@@ -121,8 +119,9 @@ def test_export_accepted(app):
 def test_a_bad_still_time_is_one_line_and_nothing_is_written(app):
     at, ws, case_id = app
     click(at, f"accept-{ws.store.moments(case_id)[0].key}")
+    open_tab(at, "Export")
     at.text_input(key="stills_at").input("5.0, soon")
-    click(at, "export")
+    click(at, "export", tab="Export")
     assert [e.value for e in at.error] == ["stills: 'soon' is not a time in seconds"]
     folder = ws.root / "cases" / case_id / "export"
     assert not folder.exists() or not list(folder.iterdir())

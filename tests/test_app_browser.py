@@ -1,0 +1,116 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `vigvision app`.
+
+A guider's path: open the analysed sample, play a candidate, accept it, export it; then the
+exported clip is checked with PyAV (its length within one frame of the accepted span, with
+sound). Screenshots go to test-artifacts/app/ to be looked at.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import av
+import pytest
+
+from conftest import ROOT, missing, require_tool
+
+ARTIFACTS = ROOT / "test-artifacts" / "app"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(analysed_workspace, tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(analysed_workspace, root)
+    port = free_port()
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from vigvision.cli import main; sys.exit(main())",
+                             "app", "--workspace", str(root), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the app did not start: " + (tmp_path / "server.log").read_text()[-2000:])
+        yield url, root
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def test_guider_plays_accepts_and_exports_a_moment(server):
+    chromium = require_tool("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install -e .[test])")
+    from vigvision.review import Workspace
+
+    url, root = server
+    ws = Workspace(root)
+    case = ws.store.cases()[0]
+    first = ws.store.moments(case.id)[0]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    outside = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1800})
+        page.on("request", lambda r: outside.append(r.url)
+                if not r.url.startswith((url, "data:", "blob:")) else None)
+        page.goto(url)
+        page.get_by_text("Candidates").first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Accept").wait_for()
+        page.screenshot(path=str(ARTIFACTS / "01-review.png"))
+
+        # play the candidate: the player starts at its start and stays inside it
+        video = page.locator("video").first
+        video.wait_for()
+        page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=30_000)
+        video.evaluate("v => v.play()")
+        page.wait_for_function(f"() => document.querySelector('video').currentTime > {first.start + 0.5}",
+                               timeout=30_000)
+        t = video.evaluate("v => v.currentTime")
+        assert first.start <= t <= first.end + 0.5
+        page.screenshot(path=str(ARTIFACTS / "02-playing.png"))
+
+        page.get_by_role("button", name="Accept").click()
+        page.get_by_text("1 accepted").wait_for(timeout=30_000)
+        assert ws.store.moment(case.id, first.key).status == "accepted"
+        page.screenshot(path=str(ARTIFACTS / "03-accepted.png"))
+
+        page.get_by_role("tab", name="Timeline").click()
+        page.get_by_text("Moments (click one)").wait_for(timeout=30_000)
+        time.sleep(1.0)
+        page.screenshot(path=str(ARTIFACTS / "04-timeline.png"))
+
+        page.get_by_role("tab", name="Export").click()
+        page.get_by_role("button", name="Export clips, stills and review sheet").click()
+        page.get_by_text("Exported files").wait_for(timeout=120_000)
+        page.screenshot(path=str(ARTIFACTS / "05-exported.png"))
+        browser.close()
+    assert not outside, f"the page asked for something outside this machine: {outside[:3]}"
+
+    clips = [p for p in (root / "cases" / case.id / "export").glob("*.mp4") if first.key in p.name]
+    assert len(clips) == 1
+    with av.open(str(clips[0])) as c:
+        v = c.streams.video[0]
+        fps = float(v.average_rate)
+        duration = float(v.duration * v.time_base) if v.duration else float(c.duration) / av.time_base
+        assert c.streams.audio, "the exported clip has no sound"
+    assert abs(duration - (first.end - first.start)) <= 1.0 / fps + 1e-3
