@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
-#   make demo   - install into .venv (first time only), make the sample clip, analyse it
+#   make demo   - install into .venv (first time only), make the sample clip, analyse it, open the review app
 #   make test   - install into .venv (first time only), run the whole test suite
 PYTHON ?= python3.11
 VENV   := .venv
@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+WORKSPACE ?= vigvision-workspace
+PORT      ?= 8501
+
 demo: $(STAMP)
 	$(BIN)/vigvision sample -o $(SAMPLE)
 	$(BIN)/vigvision analyze $(SAMPLE)
 	$(BIN)/vigvision moments $(basename $(SAMPLE)).vigvision
+	$(BIN)/vigvision app --workspace $(WORKSPACE) --port $(PORT) --add $(SAMPLE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -32,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed
 
 clean:
-	rm -rf $(VENV) $(SAMPLE) sample.truth.json sample.vigvision test-artifacts .pytest_cache
+	rm -rf $(VENV) $(SAMPLE) sample.truth.json sample.vigvision $(WORKSPACE) test-artifacts .pytest_cache
