@@ -85,13 +85,16 @@ def sidebar() -> str | None:
     st.sidebar.title("vigvision")
     st.sidebar.caption(f"Workspace: `{w.root}`  \nEverything stays on this computer.")
     cases = w.store.cases()
-    selected = st.session_state.get("case")
+    selected = None
     if cases:
         ids = [c.id for c in cases]
-        if selected not in ids:
-            selected = ids[-1]
+        if "goto_case" in st.session_state:  # a case just added: show it
+            st.session_state["case_pick"] = st.session_state.pop("goto_case")
+        if st.session_state.get("case_pick") not in ids:
+            st.session_state["case_pick"] = st.session_state.get("case") if st.session_state.get("case") in ids \
+                else ids[-1]
         labels = {c.id: f"{c.name} ({STATE_WORDS[c.state]})" for c in cases}
-        selected = st.sidebar.radio("Cases", ids, index=ids.index(selected), format_func=labels.get, key="case_pick")
+        selected = st.sidebar.radio("Cases", ids, format_func=labels.get, key="case_pick")
         st.session_state["case"] = selected
     else:
         st.sidebar.info("No cases yet: add footage below.")
@@ -115,7 +118,7 @@ def add_footage(w: Workspace) -> None:
                 rel = w.inside(choice) and choice
             case = w.add_case(rel)
             jobs.start(w, case.id, preset=preset)
-            st.session_state["case"] = case.id
+            st.session_state["goto_case"] = case.id
             flash("success", f"Added {case.name}; the analysis runs in the background.")
         except VigvisionError as exc:
             flash("error", str(exc))
@@ -269,13 +272,12 @@ def moment_detail(case, analysis, m) -> None:
     st.markdown("**Start and end** (fine steps: 0.1 s or one frame)")
     for which in ("start", "end"):
         t = m.start if which == "start" else m.end
-        cols = st.columns([1, 1, 2, 1, 1])
-        for col, (label, delta) in zip([cols[0], cols[1], cols[3], cols[4]],
-                                       [("-0.1 s", -FINE_STEP_S), ("-1 frame", -frame_s),
-                                        ("+1 frame", frame_s), ("+0.1 s", FINE_STEP_S)]):
+        cols = st.columns([1.3, 1, 1, 1, 1], vertical_alignment="center")
+        cols[0].markdown(f"{which.capitalize()} **{clock(t)}**")
+        for col, (label, delta) in zip(cols[1:], [("-0.1 s", -FINE_STEP_S), ("-1 frame", -frame_s),
+                                                  ("+1 frame", frame_s), ("+0.1 s", FINE_STEP_S)]):
             col.button(label, key=f"{which}{label}-{m.key}", on_click=_move,
                        args=(case.id, m.key, which, delta, duration), width="stretch")
-        cols[2].markdown(f"{which}: **{clock(t)}** ({t:.2f} s)")
     stills = st.columns(2)
     for col, (label, t) in zip(stills, [("first frame", m.start), ("last frame", max(m.start, m.end - frame_s))]):
         jpg = still_jpeg(str(video), round(t, 3))

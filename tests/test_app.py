@@ -3,6 +3,7 @@ the store keeps (not on what the page happens to show)."""
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -125,3 +126,33 @@ def test_a_bad_still_time_is_one_line_and_nothing_is_written(app):
     assert [e.value for e in at.error] == ["stills: 'soon' is not a time in seconds"]
     folder = ws.root / "cases" / case_id / "export"
     assert not folder.exists() or not list(folder.iterdir())
+
+
+def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from vigvision.testing.synth import make_video
+
+    at, ws, _ = app
+    make_video(ws.footage / "new clip.mp4", duration_s=3.0)
+    at.run()
+    at.selectbox(key="choose_file").select("footage/new clip.mp4")
+    at.selectbox(key="new_preset").select("infant")
+    click(at, "add_case")
+    case = next(c for c in ws.store.cases() if c.name == "new clip.mp4")
+    assert case.state in ("analysing", "ready") and at.session_state["case"] == case.id
+    # a reload (a new session) finds the same case; the job goes on without the page
+    for _ in range(240):
+        if ws.store.case(case.id).state != "analysing":
+            break
+        time.sleep(0.25)
+    case = ws.store.case(case.id)
+    assert case.state == "ready", case.error
+    reloaded = AppTest.from_file(APP, default_timeout=120)
+    reloaded.session_state["case"] = case.id
+    reloaded.run()
+    assert not reloaded.exception
+    assert any("No candidate moments" in i.value for i in reloaded.info)   # no faces in this clip
+    import vigvision
+
+    assert vigvision.load(ws.analysis_path(case)).config["moments"]["preset"] == "infant"
