@@ -29,6 +29,30 @@ PRESETS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Chil
 STATE_WORDS = {"new": "not analysed", "analysing": "analysing...", "ready": "ready", "failed": "failed"}
 STATUS_WORDS = {"proposed": "to decide", "accepted": "accepted", "rejected": "rejected"}
 FINE_STEP_S = 0.1
+OWN_MOMENT_S = 6.0
+
+# Buttons that read the player's position in the page (Streamlit's player does not report it).
+# Runs in this page only; no script is fetched from anywhere.
+_PLAYER_MARKS = st.components.v2.component(
+    "vigvision_player_marks",
+    html="""<div class="marks">
+      <button data-act="start">Start here</button><button data-act="end">End here</button>
+      <button data-act="new">New moment from here</button></div>""",
+    css=""".marks { display: flex; gap: .5rem; flex-wrap: wrap; }
+      .marks button { padding: .35rem .8rem; border: 1px solid var(--st-border-color); background: transparent;
+        color: var(--st-text-color); border-radius: var(--st-button-radius); font-family: var(--st-font);
+        cursor: pointer; }
+      .marks button:hover { border-color: var(--st-primary-color); color: var(--st-primary-color); }""",
+    js="""export default function(component) {
+      const { setTriggerValue, parentElement } = component;
+      parentElement.querySelectorAll('button').forEach((b) => {
+        b.onclick = () => {
+          const v = document.querySelector('[data-testid="stVideo"] video, video');
+          if (v) setTriggerValue('mark', { act: b.dataset.act, t: v.currentTime });
+        };
+      });
+    }""",
+)
 
 
 # -- workspace and state --------------------------------------------------------------------------
@@ -93,9 +117,13 @@ def sidebar() -> str | None:
         if st.session_state.get("case_pick") not in ids:
             st.session_state["case_pick"] = st.session_state.get("case") if st.session_state.get("case") in ids \
                 else ids[-1]
-        labels = {c.id: f"{c.name} ({STATE_WORDS[c.state]})" for c in cases}
-        selected = st.sidebar.radio("Cases", ids, format_func=labels.get, key="case_pick")
+        # Labels stay the same while a case's state changes (a changing label resets the radio).
+        names = {c.id: c.name for c in cases}
+        selected = st.sidebar.radio("Cases", ids, format_func=names.get, key="case_pick")
         st.session_state["case"] = selected
+        busy = [f"{c.name}: {STATE_WORDS[c.state]}" for c in cases if c.state != "ready"]
+        if busy:
+            st.sidebar.caption("  \n".join(busy))
     else:
         st.sidebar.info("No cases yet: add footage below.")
     with st.sidebar.expander("Add footage", expanded=not cases):
@@ -104,26 +132,37 @@ def sidebar() -> str | None:
 
 
 def add_footage(w: Workspace) -> None:
-    preset = st.selectbox("Who is filmed", list(PRESETS), format_func=PRESETS.get, index=1, key="new_preset")
+    st.selectbox("Who is filmed", list(PRESETS), format_func=PRESETS.get, index=1, key="new_preset")
+    # a new key after each case added empties the uploader, so the same file is not added twice
+    upload_key = f"upload-{st.session_state.get('uploads', 0)}"
     up = st.file_uploader(f"Upload a video (up to {MAX_UPLOAD_MB} MB)", type=[s.strip(".") for s in
-                          (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")], key="upload")
-    files = w.footage_files()
-    choice = st.selectbox("...or choose a video in the workspace's footage folder", ["(none)"] + files,
+                          (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")], key=upload_key)
+    choice = st.selectbox("...or choose a video in the workspace's footage folder", ["(none)"] + w.footage_files(),
                           key="choose_file")
-    if st.button("Add and analyse", key="add_case", type="primary", disabled=up is None and choice == "(none)"):
-        try:
-            if up is not None:
-                rel = w.save_upload(up.name, iter(lambda: up.read(1 << 20), b""), size=up.size)
-            else:
-                rel = w.inside(choice) and choice
-            case = w.add_case(rel)
-            jobs.start(w, case.id, preset=preset)
-            st.session_state["goto_case"] = case.id
-            flash("success", f"Added {case.name}; the analysis runs in the background.")
-        except VigvisionError as exc:
-            flash("error", str(exc))
-        st.rerun()
+    st.button("Add and analyse", key="add_case", type="primary", disabled=up is None and choice == "(none)",
+              on_click=_add_case, args=(upload_key,))
     st.caption(f"Videos copied into `{w.footage}` appear in the list.")
+
+
+def _add_case(upload_key: str) -> None:
+    """Runs before the page is drawn again, so it may reset the choices it used."""
+    w = ws()
+    up, choice = st.session_state.get(upload_key), st.session_state.get("choose_file", "(none)")
+    try:
+        if up is not None:
+            rel = w.save_upload(up.name, iter(lambda: up.read(1 << 20), b""), size=up.size)
+        else:
+            w.inside(choice)
+            rel = choice
+        case = w.add_case(rel)
+        jobs.start(w, case.id, preset=st.session_state.get("new_preset", "child"))
+    except VigvisionError as exc:
+        flash("error", str(exc))
+        return
+    st.session_state["goto_case"] = case.id
+    st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
+    st.session_state["choose_file"] = "(none)"
+    flash("success", f"Added {case.name}; the analysis runs in the background.")
 
 
 # -- a case -----------------------------------------------------------------------------------------
@@ -255,8 +294,17 @@ def moment_detail(case, analysis, m) -> None:
     duration = float(analysis.video["duration_s"])
     frame_s = 1.0 / analysis.video["fps"] if analysis.video.get("fps") else 0.04
     st.subheader(f"{'Your moment' if m.source == 'own' else 'Candidate'} {m.key}: {clock(m.start)} - {clock(m.end)}")
-    st.video(str(video), start_time=float(m.start), end_time=float(m.end), loop=True)
-    st.caption("The player plays this moment and loops at its end.")
+    loop = st.toggle("Loop this moment (off: play on through the whole video)", value=True, key="loop")
+    if loop:
+        st.video(str(video), start_time=float(m.start), end_time=float(m.end), loop=True)
+    else:
+        st.video(str(video), start_time=float(m.start))
+    marks = _PLAYER_MARKS(key="player_marks", on_mark_change=lambda: None)
+    if marks.mark:
+        mark(case.id, m.key, marks.mark["act"], float(marks.mark["t"]), duration)
+        st.rerun()
+    st.caption("Pause the player anywhere, then set this moment's start or end there, or start a moment of your "
+               "own there (turn looping off to go outside this moment).")
     st.write(m.explanation)
     if m.principles:
         st.markdown("**May show:** " + ", ".join(m.principles))
@@ -293,6 +341,21 @@ def moment_detail(case, analysis, m) -> None:
     st.session_state.setdefault(f"note-{m.key}", m.note)
     st.text_area("Note (saved when you click outside the box)", key=f"note-{m.key}", on_change=_save_text,
                  args=(case.id, m.key, "note"), placeholder="What you saw, what to say in the review...")
+
+
+def mark(case_id: str, key: str, act: str, t: float, duration: float) -> None:
+    """The player-position buttons: move this moment's start or end to ``t``, or add an own moment there."""
+    t = round(min(max(t, 0.0), duration), 3)
+    m = ws().store.moment(case_id, key)
+    if act == "start":
+        guarded(ws().store.adjust, case_id, key, t, m.end, duration_s=duration)
+    elif act == "end":
+        guarded(ws().store.adjust, case_id, key, m.start, t, duration_s=duration)
+    elif act == "new":
+        own = guarded(ws().store.add_own, case_id, t, min(t + OWN_MOMENT_S, duration))
+        if own is not None:
+            st.session_state["moment"] = own.key
+            flash("success", f"Added {own.key} from {clock(own.start)} to {clock(own.end)}, accepted; adjust its end.")
 
 
 def own_moment_form(case, analysis) -> None:

@@ -141,6 +141,7 @@ def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_p
     click(at, "add_case")
     case = next(c for c in ws.store.cases() if c.name == "new clip.mp4")
     assert case.state in ("analysing", "ready") and at.session_state["case"] == case.id
+    assert at.selectbox(key="choose_file").value == "(none)"   # not added twice by a second click
     # a reload (a new session) finds the same case; the job goes on without the page
     for _ in range(240):
         if ws.store.case(case.id).state != "analysing":

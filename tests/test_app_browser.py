@@ -94,6 +94,17 @@ def test_guider_plays_accepts_and_exports_a_moment(server):
         assert ws.store.moment(case.id, first.key).status == "accepted"
         page.screenshot(path=str(ARTIFACTS / "03-accepted.png"))
 
+        # a moment of one's own from where the player was paused, outside the candidate
+        page.get_by_text("Loop this moment").click()
+        page.wait_for_function("() => !document.querySelector('video').loop", timeout=30_000)
+        page.locator("video").first.evaluate(f"v => {{ v.pause(); v.currentTime = {first.end + 3.2}; }}")
+        page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {first.end + 3.2}) < 0.05")
+        page.get_by_role("button", name="New moment from here").click()
+        page.get_by_text("Your moment own-1").wait_for(timeout=30_000)
+        own = ws.store.moment(case.id, "own-1")
+        assert own.status == "accepted" and own.start == pytest.approx(first.end + 3.2, abs=0.05)
+        page.screenshot(path=str(ARTIFACTS / "03b-own-moment.png"))
+
         page.get_by_role("tab", name="Timeline").click()
         page.get_by_text("Moments (click one)").wait_for(timeout=30_000)
         time.sleep(1.0)
@@ -106,7 +117,9 @@ def test_guider_plays_accepts_and_exports_a_moment(server):
         browser.close()
     assert not outside, f"the page asked for something outside this machine: {outside[:3]}"
 
-    clips = [p for p in (root / "cases" / case.id / "export").glob("*.mp4") if first.key in p.name]
+    exported = sorted((root / "cases" / case.id / "export").glob("*.mp4"))
+    assert len(exported) == 2   # the accepted candidate and the own moment
+    clips = [p for p in exported if f"_{first.key}_" in p.name]
     assert len(clips) == 1
     with av.open(str(clips[0])) as c:
         v = c.streams.video[0]
