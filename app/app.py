@@ -21,7 +21,8 @@ from vigvision import export
 from vigvision.errors import VigvisionError
 from vigvision.moments import PRINCIPLE_NAMES
 from vigvision.moments.timeline import from_analysis
-from vigvision.review import MAX_UPLOAD_MB, Workspace, jobs
+from vigvision.io.files import write_json
+from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, jobs
 from vigvision.time import clock
 
 PRESETS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Child (talking)",
@@ -62,7 +63,7 @@ def workspace(root: str) -> Workspace:
 
 
 def ws() -> Workspace:
-    return workspace(os.environ.get("VIGVISION_WORKSPACE", str(Path.home() / "vigvision-workspace")))
+    return workspace(os.environ.get("VIGVISION_WORKSPACE", str(DEFAULT_WORKSPACE)))
 
 
 @st.cache_data(show_spinner=False)
@@ -400,7 +401,8 @@ def timeline_view(case, analysis) -> None:
     if len(lanes):
         charts.append(alt.Chart(lanes).mark_rect().encode(
             x=x, x2="end:Q", y=alt.Y("lane:N", title=None, sort=list(dict.fromkeys(lanes.lane))),
-            color=alt.Color("what:N", title="what"), tooltip=["lane", "what", "start", "end"]).properties(height=height))
+            color=alt.Color("what:N", title="what"),
+            tooltip=["lane", "what", "start", "end"]).properties(height=height))
     if len(tl.distance):
         charts.append(alt.Chart(tl.distance).mark_line().encode(
             x=alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, tl.duration_s])),
@@ -412,7 +414,9 @@ def timeline_view(case, analysis) -> None:
     event = st.altair_chart(chart, key="timeline", on_select="rerun", selection_mode=["moment"] if len(bands) else None,
                             width="stretch")
     picked = (event.selection.get("moment") or [{}])[0].get("key") if event and len(bands) else None
-    if picked and picked != st.session_state.get("moment"):
+    # The chart keeps its selection across reruns: act only when the click is new.
+    if picked and picked != st.session_state.get("timeline_picked"):
+        st.session_state["timeline_picked"] = picked
         st.session_state["moment"] = picked
         st.session_state["goto_tab"] = "Review"
         st.rerun()
@@ -428,8 +432,9 @@ def export_view(case, analysis) -> None:
         st.info("Accept moments in the Review tab to export them.")
     folder = w.export_folder(case)
     if accepted:
-        st.write(f"{len(accepted)} accepted moment{'s' if len(accepted) > 1 else ''}: "
-                 + ", ".join(f"{m.key} ({clock(m.start)} - {clock(m.end)})" for m in sorted(accepted, key=lambda m: m.start)))
+        in_order = sorted(accepted, key=lambda m: m.start)
+        spans = ", ".join(f"{m.key} ({clock(m.start)} - {clock(m.end)})" for m in in_order)
+        st.write(f"{len(accepted)} accepted moment{'s' if len(accepted) > 1 else ''}: {spans}")
     st.caption(f"Files go to `{folder}`.")
     slow = st.checkbox("Also a slow-motion copy of each clip (half speed, silent)", key="slow")
     stills = st.text_input("Freeze-frame stills at (seconds, comma-separated, e.g. 12.4, 15)", key="stills_at")
@@ -487,8 +492,6 @@ def run_export(case, accepted, folder: Path, *, slow: bool, stills: str) -> list
     payload = {"case": case.id, "video": case.video, "software": f"vigvision {vigvision.__version__}",
                "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "moments": rows,
                "metrics": analysis.metrics if analysis else None}
-    from vigvision.io.files import write_json
-
     write_json(folder / f"{case.id}_moments.json", payload)
     made.append(folder / f"{case.id}_moments.json")
     bar.progress(1.0, text="Done")
