@@ -13,18 +13,22 @@ def footage_root() -> Path:
     return Path(os.environ.get("VIGVISION_FOOTAGE", Path(__file__).resolve().parents[2] / "shared" / "footage"))
 
 
-def analysed(video: Path, work: Path):
-    """vigvision's Interaction for a clip, analysing it into work/<stem> unless that is already there."""
-    import pandas as pd
-
+def analysis(video: Path, work: Path):
+    """vigvision's analysis of a clip (vigvision.load), analysed into work/<stem> unless already there."""
     import vigvision
-    from vigvision.moments.interaction import Interaction
 
     out = work / video.stem
     if not (out / "analysis.json").is_file():
         vigvision.analyze(video, out)
-    data = json.loads((out / "analysis.json").read_text())
-    return Interaction.from_result(data, pd.read_parquet(out / "signals.parquet"))
+    return vigvision.load(out, check_schema=False)
+
+
+def analysed(video: Path, work: Path):
+    """vigvision's Interaction for a clip (see analysis())."""
+    from vigvision.moments.interaction import Interaction
+
+    result = analysis(video, work)
+    return Interaction.from_result(result.data, result.signals())
 
 
 def write_results(name: str, result: dict, markdown: str, *, echo: bool = True) -> None:

@@ -44,10 +44,11 @@ def percent_agreement(a: Sequence, b: Sequence) -> float:
     return float((a == b).mean())
 
 
-def event_f1(reference: Intervals, predicted: Intervals, *, tolerance: float = 0.5) -> dict:
+def event_f1(reference: Intervals, predicted: Intervals, *, tolerance: float = 0.5, ends: bool = True) -> dict:
     """Episode-level precision, recall and F1: a predicted episode matches a reference
     episode (one to one, greedily by overlap) when both its start and its end lie within
-    ``tolerance`` seconds of the reference's.
+    ``tolerance`` seconds of the reference's (``ends=False``: its start within tolerance,
+    and the two overlap: an onset match, as coders usually score events).
 
     Both empty counts as perfect agreement (F1 = 1).
     """
@@ -57,7 +58,9 @@ def event_f1(reference: Intervals, predicted: Intervals, *, tolerance: float = 0
     for r in ref:
         best, best_overlap = None, -1.0
         for j, p in enumerate(pred):
-            if j in used or abs(p.start - r.start) > tolerance or abs(p.end - r.end) > tolerance:
+            if j in used or abs(p.start - r.start) > tolerance:
+                continue
+            if (abs(p.end - r.end) > tolerance) if ends else (r.overlap(p) <= 0 and p.start != r.start):
                 continue
             overlap = r.overlap(p)
             if overlap > best_overlap:
@@ -122,3 +125,83 @@ def diarization_error(reference: dict[str, Intervals], hypothesis: dict[str, Int
     rate = lambda x: round(x / total, 4) if total else 0.0  # noqa: E731
     return {"der": rate(miss + fa + conf), "missed": rate(miss), "false_alarm": rate(fa), "confusion": rate(conf),
             "mapping": mapping, "scored_s": round(float(scored.sum()) * step, 2)}
+
+
+NONE = "(none)"
+
+
+def relabelled(labels: np.ndarray, mapping: dict[str, str] | None) -> np.ndarray:
+    """Labels renamed by ``mapping`` ('*' maps every label not named; the empty label stays)."""
+    if not mapping:
+        return labels
+    rest = mapping.get("*")
+    return np.array([mapping.get(x, rest if rest is not None and x != NONE else x) for x in labels], dtype=object)
+
+
+def sample(segments, grid: np.ndarray) -> np.ndarray:
+    """The label covering each grid time (NONE where no segment does; a later segment wins on overlap)."""
+    out = np.full(len(grid), NONE, dtype=object)
+    for s in sorted(segments, key=lambda s: s.start):
+        out[(grid >= s.start) & (grid < s.end)] = s.label
+    return out
+
+
+def _runs(labels: np.ndarray, grid: np.ndarray, step: float) -> dict[str, Intervals]:
+    """Per label, the episodes it covers on the grid (events for event F1)."""
+    out: dict[str, Intervals] = {}
+    for lab in sorted(set(labels.tolist()) - {NONE}, key=str):
+        out[lab] = Intervals.from_mask(labels == lab, start=float(grid[0] - step / 2), step=step)
+    return out
+
+
+def compare(reference, predicted, *, start: float = 0.0, end: float, resolution: float = 0.1,
+            tolerance: float = 0.5, mapping: dict[str, str] | None = None) -> dict:
+    """Agreement of two codings of one behaviour (segments with .start/.end/.label), e.g. a human
+    coder (reference) and vigvision, or two coders: time-sliced Cohen's kappa and percent agreement
+    on a ``resolution`` grid over [start, end), per-label precision and recall (slices), event F1
+    per label (onsets within ``tolerance``), and the confusion table (reference rows, predicted columns).
+    Time neither codes is the label '(none)'. ``mapping`` renames labels in both first."""
+    if not end > start:
+        raise InputError(f"nothing to compare: the time window {start:.2f}-{end:.2f} s is empty")
+    if not resolution > 0:
+        raise InputError(f"resolution must be positive, got {resolution}")
+    grid = start + (np.arange(int(np.ceil((end - start) / resolution))) + 0.5) * resolution
+    a = relabelled(sample(reference, grid), mapping)
+    b = relabelled(sample(predicted, grid), mapping)
+    labels = sorted(set(a.tolist()) | set(b.tolist()), key=lambda x: (x == NONE, str(x)))
+    confusion = {ra: {pb: int(((a == ra) & (b == pb)).sum()) for pb in labels} for ra in labels}
+    per_label = {}
+    ra, rb = _runs(a, grid, resolution), _runs(b, grid, resolution)
+    for lab in labels:
+        tp = int(((a == lab) & (b == lab)).sum())
+        n_pred, n_ref = int((b == lab).sum()), int((a == lab).sum())
+        ev = event_f1(ra.get(lab, Intervals()), rb.get(lab, Intervals()), tolerance=tolerance, ends=False) \
+            if lab != NONE else None
+        per_label[lab] = {"reference_s": round(n_ref * resolution, 3), "predicted_s": round(n_pred * resolution, 3),
+                          "precision": round(tp / n_pred, 4) if n_pred else None,
+                          "recall": round(tp / n_ref, 4) if n_ref else None,
+                          "event_f1": None if ev is None else {k: round(v, 4) if isinstance(v, float) else v
+                                                               for k, v in ev.items()}}
+    return {"window_s": [round(start, 3), round(end, 3)], "resolution_s": resolution, "slices": int(len(grid)),
+            "tolerance_s": tolerance, "kappa": round(cohen_kappa(a, b), 4),
+            "percent_agreement": round(percent_agreement(a, b), 4), "labels": per_label, "confusion": confusion}
+
+
+def report_text(title: str, r: dict) -> str:
+    """The comparison as a few plain lines and a confusion table."""
+    lines = [title, f"  window {r['window_s'][0]:.1f}-{r['window_s'][1]:.1f} s, {r['slices']} slices of "
+             f"{r['resolution_s']} s: Cohen's kappa {r['kappa']:.3f}, agreement {r['percent_agreement']:.1%}"]
+    lines.append(f"  {'label':<18} {'ref s':>7} {'pred s':>7} {'prec':>6} {'recall':>6}  events (onset +-"
+                 f"{r['tolerance_s']} s)")
+    for lab, x in r["labels"].items():
+        fmt = lambda v: f"{v:6.2f}" if v is not None else "     -"  # noqa: E731
+        ev = x["event_f1"]
+        evs = f"F1 {ev['f1']:.2f} ({ev['matched']}/{ev['reference']} found, {ev['predicted']} coded)" if ev else ""
+        lines.append(f"  {str(lab)[:18]:<18} {x['reference_s']:7.1f} {x['predicted_s']:7.1f} {fmt(x['precision'])} "
+                     f"{fmt(x['recall'])}  {evs}")
+    labels = list(r["confusion"])
+    lines.append("  confusion (rows: reference, columns: compared), slices:")
+    lines.append("  " + " " * 18 + "".join(f"{str(lab)[:10]:>11}" for lab in labels))
+    for ra in labels:
+        lines.append(f"  {str(ra)[:18]:<18}" + "".join(f"{r['confusion'][ra][pb]:>11}" for pb in labels))
+    return "\n".join(lines)

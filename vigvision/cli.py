@@ -169,6 +169,98 @@ def cmd_metrics(args) -> int:
     return 0
 
 
+def _decisions_for(outdir: Path):
+    """The guider's decisions when OUTDIR is a case of a review workspace (WORKSPACE/cases/ID/analysis)."""
+    from .review.store import DB_FILE, ReviewStore
+
+    folder = Path(outdir).resolve()
+    db = folder.parents[2] / DB_FILE if len(folder.parents) > 2 else None
+    if db is None or not db.is_file() or folder.parent.parent.name != "cases":
+        return None
+    store = ReviewStore(db)
+    try:
+        return store.moments(folder.parent.name, include_stale=True)
+    finally:
+        store.close()
+
+
+def cmd_export(args) -> int:
+    from .coding import from_analysis, write_events
+    from .elan import write_eaf
+    from .result import load
+
+    if not (args.eaf or args.csv or args.tsv):
+        raise InputError("export: say what to write: --eaf FILE, --csv FILE and/or --tsv FILE")
+    result = load(args.outdir)
+    decisions = _decisions_for(args.outdir)
+    coding = from_analysis(result, decisions)
+    for target, write in ((args.eaf, lambda p: write_eaf(coding, p)), (args.csv, lambda p: write_events(coding, p)),
+                          (args.tsv, lambda p: write_events(coding, p, sep="\t"))):
+        if target:
+            write(target)
+            n = sum(len(v) for v in coding.streams.values())
+            print(f"{target}: {len(coding.streams)} tiers, {n} intervals"
+                  + (f" (with the guider's {sum(m.status == 'accepted' for m in decisions)} accepted moments)"
+                     if decisions is not None else ""))
+    return 0
+
+
+def _mapping(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    out = {}
+    for item in text.split(","):
+        src, sep, dst = item.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise InputError(f"--relabel: {item!r} is not OLD=NEW (e.g. left=look,right=look,*=away)")
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def cmd_agree(args) -> int:
+    from .agreement import compare, report_text
+    from .coding import from_analysis, read
+    from .io.files import write_json
+    from .result import load
+
+    if bool(args.outdir) == bool(args.versus):
+        raise InputError("agree: compare a coding with an analysis (OUTDIR) or with another coding (--versus FILE), "
+                         "one of the two")
+    manual = read(args.manual)
+    if args.outdir:
+        result = load(args.outdir)
+        other, other_name = from_analysis(result), "vigvision"
+        end = args.end if args.end is not None else float(result.video["duration_s"])
+    else:
+        other, other_name = read(args.versus), Path(args.versus).name
+        end = args.end if args.end is not None else min(manual.end_s(), other.end_s())
+    pairs = []
+    for m in args.map or []:
+        a, sep, b = m.rpartition(":")
+        if not sep or not a or not b:
+            raise InputError(f"--map: {m!r} is not 'MANUAL TIER:OTHER TIER' (e.g. 'Child gaze:P2.gaze')")
+        pairs.append((a, b))
+    if not pairs:
+        if len(manual.streams) == 1 and len(other.streams) == 1:
+            pairs = [(next(iter(manual.streams)), next(iter(other.streams)))]
+        else:
+            raise InputError(f"agree: say which tiers to compare with --map 'MANUAL:OTHER' (manual tiers: "
+                             f"{', '.join(sorted(manual.streams))}; {other_name}: {', '.join(sorted(other.streams))})")
+    mapping = _mapping(args.relabel)
+    results, texts = {}, []
+    for a, b in pairs:
+        r = compare(manual.stream(a), other.stream(b), start=args.start, end=end, resolution=args.resolution,
+                    tolerance=args.tolerance, mapping=mapping)
+        results[f"{a}:{b}"] = r
+        texts.append(report_text(f"{Path(args.manual).name} [{a}] vs {other_name} [{b}]", r))
+    print("\n\n".join(texts))
+    if args.json:
+        write_json(args.json, {"manual": str(args.manual), "versus": str(args.outdir or args.versus),
+                               "relabel": mapping, "comparisons": results})
+        print(f"{args.json}: written")
+    return 0
+
+
 def cmd_moments(args) -> int:
     from .pipeline import rerank
     from .result import load
@@ -279,6 +371,32 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--csv", metavar="FILE", help="write the table here (default: print it)")
     me.add_argument("--per-minute", action="store_true", help="one row per minute of each video")
     me.set_defaults(func=cmd_metrics)
+
+    ex = sub.add_parser("export", help="write an analysis's codes for other tools: an ELAN file (--eaf) and "
+                        "BORIS-style event tables (--csv, --tsv)")
+    ex.add_argument("outdir")
+    ex.add_argument("--eaf", metavar="FILE", help="ELAN 3.0 file linked to the video, one tier per person and code")
+    ex.add_argument("--csv", metavar="FILE", help="event table, comma-separated (time, subject, behavior, START/STOP)")
+    ex.add_argument("--tsv", metavar="FILE", help="the same event table, tab-separated")
+    ex.set_defaults(func=cmd_export)
+
+    ag = sub.add_parser("agree", help="agreement of a human coding with vigvision's codes, or of two codings "
+                        "(kappa, percent agreement, per-label precision/recall, event F1, confusion)")
+    ag.add_argument("outdir", nargs="?", help="vigvision analysis to compare with (or use --versus)")
+    ag.add_argument("--manual", required=True, metavar="FILE", help="the reference coding: .eaf, .csv "
+                    "(start,end,label[,tier]), BORIS events, .rttm, or a Lookit/Datavyu onset file")
+    ag.add_argument("--versus", metavar="FILE", help="a second coding to compare with instead of an analysis "
+                    "(inter-rater reliability)")
+    ag.add_argument("--map", action="append", metavar="MANUAL:OTHER", help="which tiers to compare, e.g. "
+                    "'Child gaze:P2.gaze' (repeatable; vigvision's tiers: P1.voice, P2.gaze, mutual_gaze, turns)")
+    ag.add_argument("--relabel", metavar="OLD=NEW,...", help="rename labels in both codings first, e.g. "
+                    "'left=look,right=look,camera=look,*=away'")
+    ag.add_argument("--resolution", type=float, default=0.1, help="time slice in seconds (default 0.1)")
+    ag.add_argument("--tolerance", type=float, default=0.5, help="onset tolerance for event F1, seconds (default 0.5)")
+    ag.add_argument("--start", type=float, default=0.0, help="compare from this time (s)")
+    ag.add_argument("--end", type=float, help="compare up to this time (s; default: the video's end)")
+    ag.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ag.set_defaults(func=cmd_agree)
 
     ap = sub.add_parser("app", help="start the review app in the browser (on this machine only)")
     ap.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"), metavar="DIR",
