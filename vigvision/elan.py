@@ -134,6 +134,7 @@ def read_eaf(path: str | Path) -> Coding:
     tiers = root.findall("TIER")
     for tier in tiers:
         name = tier.get("TIER_ID")
+        c.streams.setdefault(name, [])   # an empty tier is still a tier (coders may not have used it)
         if tier.get("PARTICIPANT"):
             c.subjects[name] = tier.get("PARTICIPANT")
         for ann in tier.iter("ALIGNABLE_ANNOTATION"):
@@ -148,5 +149,5 @@ def read_eaf(path: str | Path) -> Coding:
             if ref:
                 c.add(tier.get("TIER_ID"), ref[0], ref[1], (ann.findtext("ANNOTATION_VALUE") or "").strip())
     if not c.streams:
-        raise InputError(f"{p}: no annotations in any tier")
+        raise InputError(f"{p}: no tiers")
     return c
