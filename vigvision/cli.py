@@ -205,6 +205,38 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    from .render import render, write_stills
+    from .result import load
+
+    result = load(args.outdir)
+    moment = None
+    if args.moment:
+        moment = next((m for m in result.moments if m["id"] == args.moment), None)
+        if moment is None:
+            known = ", ".join(m["id"] for m in result.moments) or "none"
+            raise InputError(f"{args.outdir}: no moment {args.moment!r} (there are: {known})")
+        start, end = moment["start"], moment["end"]
+    elif args.start is not None and args.end is not None:
+        start, end = args.start, args.end
+    else:
+        raise InputError("render: say what to render: --moment ID, or --start S --end E")
+    if args.stills:
+        if moment is None:
+            raise InputError("render: --stills needs --moment (the stills are a moment's key instants)")
+        folder = Path(args.output).with_suffix("") if args.output else Path(f"{moment['id']}_stills")
+        for p in write_stills(result, moment, folder, video=args.video):
+            print(p)
+        if not args.output:
+            return 0
+    if not args.output:
+        raise InputError("render: give the output file with -o FILE.mp4")
+    done = render(result, args.output, start=start, end=end, slow=args.slow, video=args.video)
+    print(f"{done['path']}: {done['frames']} frames, {done['duration_s']:.1f} s"
+          + (f" (slowed {args.slow:g}x)" if args.slow != 1 else ""))
+    return 0
+
+
 def _mapping(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
@@ -397,6 +429,19 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--end", type=float, help="compare up to this time (s; default: the video's end)")
     ag.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     ag.set_defaults(func=cmd_agree)
+
+    rd = sub.add_parser("render", help="the footage with the measurements drawn on it, for teaching: face boxes "
+                        "with roles, head and gaze arrows, who speaks, mutual gaze, a timeline strip")
+    rd.add_argument("outdir")
+    rd.add_argument("--moment", metavar="ID", help="render this candidate moment (e.g. M1)")
+    rd.add_argument("--start", type=float, help="or from this time (s)")
+    rd.add_argument("--end", type=float, help="to this time (s)")
+    rd.add_argument("-o", "--output", metavar="FILE.mp4", help="the video to write")
+    rd.add_argument("--slow", type=float, default=1.0, help="slow motion factor, e.g. 2 (sound stretched, pitch kept)")
+    rd.add_argument("--stills", action="store_true", help="also write the moment's key frames (initiative, "
+                    "response, eye contact) with captions, as JPEGs in a folder named after the output")
+    rd.add_argument("--video", help="the analysed video, if it has moved since the analysis")
+    rd.set_defaults(func=cmd_render)
 
     ap = sub.add_parser("app", help="start the review app in the browser (on this machine only)")
     ap.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"), metavar="DIR",
