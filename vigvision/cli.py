@@ -210,17 +210,10 @@ def cmd_render(args) -> int:
     from .result import load
 
     result = load(args.outdir)
-    moment = None
-    if args.moment:
-        moment = next((m for m in result.moments if m["id"] == args.moment), None)
-        if moment is None:
-            known = ", ".join(m["id"] for m in result.moments) or "none"
-            raise InputError(f"{args.outdir}: no moment {args.moment!r} (there are: {known})")
-        start, end = moment["start"], moment["end"]
-    elif args.start is not None and args.end is not None:
-        start, end = args.start, args.end
-    else:
+    if not args.moment and (args.start is None or args.end is None):
         raise InputError("render: say what to render: --moment ID, or --start S --end E")
+    start, end = _span(result, args)
+    moment = next((m for m in result.moments if m["id"] == args.moment), None)
     if args.stills:
         if moment is None:
             raise InputError("render: --stills needs --moment (the stills are a moment's key instants)")
@@ -234,6 +227,36 @@ def cmd_render(args) -> int:
     done = render(result, args.output, start=start, end=end, slow=args.slow, video=args.video)
     print(f"{done['path']}: {done['frames']} frames, {done['duration_s']:.1f} s"
           + (f" (slowed {args.slow:g}x)" if args.slow != 1 else ""))
+    return 0
+
+
+def _span(result, args) -> tuple[float, float | None]:
+    """--moment ID, or --start/--end (default: the whole video)."""
+    if getattr(args, "moment", None):
+        moment = next((m for m in result.moments if m["id"] == args.moment), None)
+        if moment is None:
+            known = ", ".join(m["id"] for m in result.moments) or "none"
+            raise InputError(f"{result.folder}: no moment {args.moment!r} (there are: {known})")
+        return moment["start"], moment["end"]
+    return (args.start or 0.0), args.end
+
+
+def cmd_anonymise(args) -> int:
+    from .anonymise import anonymise
+    from .result import load
+
+    result = load(args.outdir)
+    start, end = _span(result, args)
+    persons = None if args.persons in (None, "all") else [p.strip() for p in args.persons.split(",") if p.strip()]
+    done = anonymise(result, args.output, persons=persons, start=start, end=end, method=args.method,
+                     pitch_semitones=args.pitch, video=args.video)
+    who = "everyone's faces" if persons is None else "the faces of " + ", ".join(persons)
+    print(f"{done['path']}: {done['frames']} frames with {who} hidden ({done['hidden_regions']} regions, "
+          f"{done['detector_faces_hidden']} found by the face detector on the frames)"
+          + (f"; voices shifted {args.pitch:+g} semitones" if args.pitch else ""))
+    if done["frames_not_tracked"]:
+        print(f"  note: in {done['frames_not_tracked']} frames a chosen face was not tracked; a wider region "
+              "was hidden there. Look through the copy before sharing it.")
     return 0
 
 
@@ -442,6 +465,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "response, eye contact) with captions, as JPEGs in a folder named after the output")
     rd.add_argument("--video", help="the analysed video, if it has moved since the analysis")
     rd.set_defaults(func=cmd_render)
+
+    an = sub.add_parser("anonymise", aliases=["anonymize"], help="a copy for sharing outside the family: chosen "
+                        "persons' faces pixelated (tracked, and found again on every frame), optional voice "
+                        "pitch shift, no metadata")
+    an.add_argument("outdir")
+    an.add_argument("-o", "--output", required=True, metavar="FILE.mp4")
+    an.add_argument("--persons", metavar="P1,P2|all", help="whose faces to hide (default all: every face found)")
+    an.add_argument("--method", choices=("pixelate", "blur"), default="pixelate")
+    an.add_argument("--pitch", type=float, default=0.0, metavar="SEMITONES", help="shift voices, e.g. -3")
+    an.add_argument("--moment", metavar="ID", help="only this candidate moment")
+    an.add_argument("--start", type=float, help="from this time (s)")
+    an.add_argument("--end", type=float, help="to this time (s)")
+    an.add_argument("--video", help="the analysed video, if it has moved since the analysis")
+    an.set_defaults(func=cmd_anonymise)
 
     ap = sub.add_parser("app", help="start the review app in the browser (on this machine only)")
     ap.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"), metavar="DIR",

@@ -1,0 +1,179 @@
+"""Anonymised copies for sharing outside the family (supervision, training).
+
+Chosen persons' faces are pixelated (or blurred) in every frame. Where each face is comes from two
+sources, so that a miss of one is covered by the other: the person's tracked face box from the
+analysis (interpolated between the ~10 measurements per second, held up to half a second across
+gaps, enlarged to cover hair and motion; across longer gaps, where the tracker lost the face, a
+region spanning where it was before and after, widened with the gap), and the face detector run
+on the frame itself, whose faces are given to the nearest tracked person (with ``persons=None``
+every face found is hidden; a face near no track is hidden while a chosen person is untracked).
+The frames where a chosen person was not tracked are counted in the result: look at them.
+Optionally the voices are shifted in pitch (the whole sound track, as voices overlap). Nothing of
+the source's metadata is copied (title, location, creation time, device): the file is written anew.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+from .io.audio import load_audio
+from .io.encode import VideoWriter
+from .io.files import atomic_path
+from .io.video import VideoReader, probe
+
+HOLD_S = 0.5           # a track's box is kept this long past its last measurement
+GAP_S = 1.0            # measurements at most this far apart are interpolated
+GROW = 1.7             # the hidden region: the face box enlarged this much (hair, ears, motion)
+EDGE_S = 2.0           # before a person's first / after their last measurement, cover this long
+
+
+class Tracks:
+    """Each person's face box (display pixels, xyxy) at any time, from the analysis's signals."""
+
+    def __init__(self, analysis):
+        sig = analysis.signals().dropna(subset=["face_x"]).sort_values("time_s")
+        v = analysis.video
+        max_side = int(analysis.config["ingest"].get("max_side") or 0)
+        longest = max(v["width"], v["height"])
+        s = longest / max_side if max_side and longest > max_side else 1.0
+        self.by_person = {pid: (g.time_s.to_numpy(), np.stack([g.face_x * s, g.face_y * s, (g.face_x + g.face_w) * s,
+                                                              (g.face_y + g.face_h) * s], 1))
+                          for pid, g in sig.groupby("person")}
+
+    def box(self, pid: str, t: float) -> tuple[np.ndarray | None, bool]:
+        """(box, sure): interpolated between measurements up to GAP_S apart, or held HOLD_S past one (sure);
+        inside a longer gap, both neighbouring boxes' hull widened with the gap's length, and for up to
+        EDGE_S before the first or after the last measurement the nearest box widened likewise (not sure:
+        the face is somewhere thereabouts); else None (the person is out of the picture)."""
+        if pid not in self.by_person:
+            return None, True
+        times, boxes = self.by_person[pid]
+        k = int(np.searchsorted(times, t))
+        before, after = (k - 1 if k > 0 else None), (k if k < len(times) else None)
+        if before is not None and after is not None and times[after] - times[before] <= GAP_S:
+            w = (t - times[before]) / max(times[after] - times[before], 1e-9)
+            return boxes[before] * (1 - w) + boxes[after] * w, True
+        near = [i for i in (before, after) if i is not None and abs(times[i] - t) <= HOLD_S]
+        if near:
+            return boxes[min(near, key=lambda i: abs(times[i] - t))], True
+        if before is not None and after is not None:
+            hull = np.concatenate([np.minimum(boxes[before][:2], boxes[after][:2]),
+                                   np.maximum(boxes[before][2:], boxes[after][2:])])
+            return _widen(hull, 1 + 0.5 * min(times[after] - times[before], 4.0)), False
+        i = before if before is not None else after
+        dt = abs(times[i] - t)
+        return (_widen(boxes[i], 1 + 2 * dt), False) if dt <= EDGE_S else (None, True)
+
+
+def _widen(box: np.ndarray, factor: float) -> np.ndarray:
+    c, half = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]) * factor / 2
+    return np.concatenate([c - half, c + half])
+
+
+def grow(box: np.ndarray, factor: float, width: int, height: int) -> tuple[int, int, int, int]:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2 - 0.08 * (box[3] - box[1])   # a little up: hair
+    half = max(box[2] - box[0], box[3] - box[1]) * factor / 2
+    return (int(max(0, cx - half)), int(max(0, cy - half)), int(min(width, cx + half)), int(min(height, cy + half)))
+
+
+def hide(image: np.ndarray, region: tuple[int, int, int, int], method: str) -> None:
+    x1, y1, x2, y2 = region
+    if x2 - x1 < 2 or y2 - y1 < 2:
+        return
+    roi = image[y1:y2, x1:x2]
+    if method == "blur":
+        k = max(3, (max(x2 - x1, y2 - y1) // 3) | 1)
+        image[y1:y2, x1:x2] = cv2.GaussianBlur(cv2.GaussianBlur(roi, (k, k), 0), (k, k), 0)
+    else:  # pixelate: about 7 blocks across the region, each filled with its mean colour
+        small = cv2.resize(roi, (7, 7), interpolation=cv2.INTER_AREA)
+        image[y1:y2, x1:x2] = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_NEAREST)
+
+
+def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, start: float = 0.0,
+              end: float | None = None, method: str = "pixelate", pitch_semitones: float = 0.0,
+              video: str | Path | None = None, detect: bool = True) -> dict:
+    """Write an anonymised copy of [start, end) of the analysed video to ``out`` (MP4).
+
+    ``persons``: ids whose faces are hidden (None: everyone's, and every face the detector finds).
+    Returns {'path', 'frames', 'hidden_regions', 'detector_faces_hidden'}."""
+    if method not in ("pixelate", "blur"):
+        raise InputError(f"anonymise: method is 'pixelate' or 'blur', not {method!r}")
+    video = Path(video or analysis.video["path"])
+    if not video.is_file():
+        raise InputError(f"{video}: the analysed video is not there any more; give its new place with --video")
+    known = [p["id"] for p in analysis.persons]
+    for pid in persons or []:
+        if pid not in known:
+            raise InputError(f"anonymise: no person {pid!r} in this analysis (there are: {', '.join(known) or 'none'})")
+    info = probe(video)
+    end = info.duration_s if end is None else min(end, info.duration_s)
+    if not end > start:
+        raise InputError(f"anonymise: nothing between {start:.2f} and {end:.2f} s")
+    tracks = Tracks(analysis)
+    chosen = set(known if persons is None else persons)
+    detector = None
+    if detect:
+        from .vision.detect import FaceDetector
+
+        detector = FaceDetector(min_score=0.3)   # lower than analysis: better to hide a doubtful face
+    audio = None
+    if info.has_audio:
+        a = load_audio(video, sample_rate=48000)
+        if a is not None and len(a.samples):
+            audio = a.crop(start, end)
+            if pitch_semitones:
+                import librosa
+
+                audio = librosa.effects.pitch_shift(audio, sr=48000, n_steps=pitch_semitones).astype(np.float32)
+    w, h = info.width - info.width % 2, info.height - info.height % 2
+    n = regions = from_detector = unsure = 0
+    t0 = None
+    try:
+        with atomic_path(out) as tmp:
+            with VideoWriter(tmp, w, h, fps=info.fps or 25.0, audio_rate=48000 if audio is not None else None) as wr:
+                if audio is not None:
+                    wr.write_audio(audio)
+                with VideoReader(video, start_s=start, end_s=end, info=info) as reader:
+                    for frame in reader:
+                        t0 = frame.time_s if t0 is None else t0
+                        img = np.ascontiguousarray(frame.image[:h, :w])
+                        found = {pid: tracks.box(pid, frame.time_s) for pid in known}
+                        boxes = {pid: b for pid, (b, sure) in found.items() if sure}
+                        hidden = [grow(b, GROW, w, h) for pid, (b, _) in found.items() if pid in chosen and b is not None]
+                        unsure += any(not sure and pid in chosen for pid, (_, sure) in found.items())
+                        if detector is not None:
+                            # a face near no track may be a chosen person whose track is lost here: hide it
+                            unaccounted = any(boxes.get(pid) is None for pid in chosen)
+                            for d in detector(img).xyxy:
+                                owner = _owner(d, boxes)
+                                if persons is None or owner in chosen or (owner is None and unaccounted):
+                                    hidden.append(grow(d, GROW, w, h))
+                                    from_detector += 1
+                        for region in hidden:
+                            hide(img, region, method)
+                        regions += len(hidden)
+                        wr.write_frame(img, frame.time_s - t0)
+                        n += 1
+            if not n:
+                raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
+    finally:
+        if detector is not None:
+            detector.close()
+    return {"path": str(out), "frames": n, "hidden_regions": regions, "detector_faces_hidden": from_detector,
+            "frames_not_tracked": unsure}
+
+
+def _owner(det: np.ndarray, boxes: dict[str, np.ndarray]) -> str | None:
+    """The tracked person a detected face belongs to: the nearest box centre within 1.5 face widths,
+    else None."""
+    c = (det[:2] + det[2:]) / 2
+    width = max(det[2] - det[0], 1.0)
+    best, best_d = None, 1.5 * width
+    for pid, b in boxes.items():
+        d = float(np.linalg.norm(c - (b[:2] + b[2:]) / 2))
+        if d < best_d:
+            best, best_d = pid, d
+    return best
