@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from .errors import InputError
-from .io.audio import load_audio
+from .io.audio import read_span
 from .io.encode import VideoWriter
 from .io.files import atomic_path
 from .io.video import VideoReader, probe
@@ -35,10 +35,7 @@ class Tracks:
 
     def __init__(self, analysis):
         sig = analysis.signals().dropna(subset=["face_x"]).sort_values("time_s")
-        v = analysis.video
-        max_side = int(analysis.config["ingest"].get("max_side") or 0)
-        longest = max(v["width"], v["height"])
-        s = longest / max_side if max_side and longest > max_side else 1.0
+        s = analysis.display_scale()
         self.by_person = {pid: (g.time_s.to_numpy(), np.stack([g.face_x * s, g.face_y * s, (g.face_x + g.face_w) * s,
                                                               (g.face_y + g.face_h) * s], 1))
                           for pid, g in sig.groupby("person")}
@@ -101,9 +98,7 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
     Returns {'path', 'frames', 'hidden_regions', 'detector_faces_hidden'}."""
     if method not in ("pixelate", "blur"):
         raise InputError(f"anonymise: method is 'pixelate' or 'blur', not {method!r}")
-    video = Path(video or analysis.video["path"])
-    if not video.is_file():
-        raise InputError(f"{video}: the analysed video is not there any more; give its new place with --video")
+    video = analysis.source_video(video)
     known = [p["id"] for p in analysis.persons]
     for pid in persons or []:
         if pid not in known:
@@ -121,9 +116,8 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
         detector = FaceDetector(min_score=0.3)   # lower than analysis: better to hide a doubtful face
     audio = None
     if info.has_audio:
-        a = load_audio(video, sample_rate=48000)
-        if a is not None and len(a.samples):
-            audio = a.crop(start, end)
+        audio = read_span(video, start, end, sample_rate=48000)
+        if audio is not None:
             if pitch_semitones:
                 import librosa
 
@@ -140,18 +134,10 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
                     for frame in reader:
                         t0 = frame.time_s if t0 is None else t0
                         img = np.ascontiguousarray(frame.image[:h, :w])
-                        found = {pid: tracks.box(pid, frame.time_s) for pid in known}
-                        boxes = {pid: b for pid, (b, sure) in found.items() if sure}
-                        hidden = [grow(b, GROW, w, h) for pid, (b, _) in found.items() if pid in chosen and b is not None]
-                        unsure += any(not sure and pid in chosen for pid, (_, sure) in found.items())
-                        if detector is not None:
-                            # a face near no track may be a chosen person whose track is lost here: hide it
-                            unaccounted = any(boxes.get(pid) is None for pid in chosen)
-                            for d in detector(img).xyxy:
-                                owner = _owner(d, boxes)
-                                if persons is None or owner in chosen or (owner is None and unaccounted):
-                                    hidden.append(grow(d, GROW, w, h))
-                                    from_detector += 1
+                        hidden, unsure_here, by_detector = _regions(img, frame.time_s, tracks, known, chosen,
+                                                                    detector, hide_all=persons is None)
+                        unsure += unsure_here
+                        from_detector += by_detector
                         for region in hidden:
                             hide(img, region, method)
                         regions += len(hidden)
@@ -164,6 +150,26 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
             detector.close()
     return {"path": str(out), "frames": n, "hidden_regions": regions, "detector_faces_hidden": from_detector,
             "frames_not_tracked": unsure}
+
+
+def _regions(img, t, tracks: Tracks, known, chosen, detector, *, hide_all: bool):
+    """The regions to hide in one frame, whether a chosen face was untracked, and how many came from
+    the detector."""
+    h, w = img.shape[:2]
+    found = {pid: tracks.box(pid, t) for pid in known}
+    boxes = {pid: b for pid, (b, sure) in found.items() if sure and b is not None}
+    hidden = [grow(b, GROW, w, h) for pid, (b, _) in found.items() if pid in chosen and b is not None]
+    unsure = any(not sure for pid, (_, sure) in found.items() if pid in chosen)
+    n_det = 0
+    if detector is not None:
+        # a face near no track may be a chosen person whose track is lost here: hide it
+        unaccounted = any(pid not in boxes for pid in chosen)
+        for d in detector(img).xyxy:
+            owner = _owner(d, boxes)
+            if hide_all or owner in chosen or (owner is None and unaccounted):
+                hidden.append(grow(d, GROW, w, h))
+                n_det += 1
+    return hidden, unsure, n_det
 
 
 def _owner(det: np.ndarray, boxes: dict[str, np.ndarray]) -> str | None:

@@ -26,13 +26,13 @@ import numpy as np
 
 from . import __version__
 from .errors import InputError
-from .io.audio import AudioStream
+from .io.audio import read_span
 from .io.encode import VideoWriter
 from .io.files import atomic_open, atomic_path
 from .io.video import VideoReader, probe
 from .time import clock
 
-CLIP_AUDIO_RATE = 48000
+CLIP_AUDIO_RATE = 48000   # AAC at 48 kHz, what players expect
 
 
 def export_clip(video: str | Path, start: float, end: float, out: str | Path, *, slow: float = 1.0,
@@ -57,7 +57,8 @@ def export_clip(video: str | Path, start: float, end: float, out: str | Path, *,
                         t0 = frame.time_s
                         h, w = frame.image.shape[:2]
                         size = (w - w % 2, h - h % 2)   # H.264 4:2:0 needs even sizes
-                        audio = _audio_between(video, t0, end) if slow == 1.0 and info.has_audio else None
+                        audio = (read_span(video, t0, end, sample_rate=CLIP_AUDIO_RATE)
+                                 if slow == 1.0 and info.has_audio else None)
                         has_audio = audio is not None
                         writer = VideoWriter(tmp, *size, fps=(info.fps or 25.0) / slow,
                                              audio_rate=CLIP_AUDIO_RATE if has_audio else None)
@@ -84,23 +85,6 @@ def browser_playable(video: str | Path) -> bool:
         (info.codec in ("vp8", "vp9", "av1") and ("webm" in container or "matroska" in container))
     audio_ok = not info.has_audio or info.audio_codec in ("aac", "mp3", "opus", "vorbis")
     return video_ok and audio_ok and info.rotation == 0
-
-
-def _audio_between(video: str | Path, start: float, end: float) -> np.ndarray | None:
-    """Mono samples at CLIP_AUDIO_RATE from start to end, read chunk by chunk (not the whole track)."""
-    i0, i1 = int(round(start * CLIP_AUDIO_RATE)), int(round(end * CLIP_AUDIO_RATE))
-    out, pos = [], 0
-    for chunk in AudioStream(video, sample_rate=CLIP_AUDIO_RATE):
-        a, b = max(i0 - pos, 0), min(i1 - pos, len(chunk))
-        if b > a:
-            out.append(chunk[a:b])
-        pos += len(chunk)
-        if pos >= i1:
-            break
-    if not out:
-        return None
-    samples = np.concatenate(out)
-    return np.pad(samples, (0, max(0, (i1 - i0) - len(samples))))
 
 
 def read_still(video: str | Path, t: float, *, max_side: int | None = None) -> np.ndarray | None:

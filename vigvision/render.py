@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .errors import InputError
-from .io.audio import load_audio
+from .io.audio import read_span
 from .io.encode import VideoWriter
 from .io.files import atomic_path
 from .io.video import VideoReader, probe
@@ -48,10 +48,7 @@ class Overlay:
     @classmethod
     def from_analysis(cls, analysis) -> "Overlay":
         sig = analysis.signals()
-        v = analysis.video
-        max_side = int(analysis.config["ingest"].get("max_side") or 0)
-        longest = max(v["width"], v["height"])
-        scale = longest / max_side if max_side and longest > max_side else 1.0
+        scale = analysis.display_scale()
         rows = {}
         for pid, g in sig.sort_values("time_s").groupby("person"):
             rows[pid] = {c: g[c].to_numpy() for c in ("time_s", "face_x", "face_y", "face_w", "face_h", "yaw_deg",
@@ -165,9 +162,7 @@ def _runs(times: np.ndarray, mask: np.ndarray, step: float) -> list[tuple[float,
 def render(analysis, out: str | Path, *, start: float, end: float, slow: float = 1.0,
            video: str | Path | None = None) -> dict:
     """Write the overlay video of [start, end) to ``out`` (MP4); returns {'path', 'frames', 'duration_s'}."""
-    video = Path(video or analysis.video["path"])
-    if not video.is_file():
-        raise InputError(f"{video}: the analysed video is not there any more; give its new place with --video")
+    video = analysis.source_video(video)
     info = probe(video)
     end = min(end, info.duration_s)
     if not end > start:
@@ -180,9 +175,8 @@ def render(analysis, out: str | Path, *, start: float, end: float, slow: float =
     out_h = h + strip_img.shape[0] + strip_img.shape[0] % 2
     audio = None
     if info.has_audio:
-        a = load_audio(video, sample_rate=48000)
-        if a is not None and len(a.samples):
-            audio = a.crop(start, end)
+        audio = read_span(video, start, end, sample_rate=48000)
+        if audio is not None:
             if slow != 1.0 and len(audio) > 2048:
                 import librosa
 
@@ -236,7 +230,7 @@ def key_instants(analysis, moment: dict) -> list[tuple[float, str]]:
 
 def write_stills(analysis, moment: dict, folder: str | Path, *, video: str | Path | None = None) -> list[Path]:
     """Captioned overlay stills of a moment's key instants, as JPEGs in ``folder``."""
-    video = Path(video or analysis.video["path"])
+    video = analysis.source_video(video)
     ov = Overlay.from_analysis(analysis)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ResultError
+from .errors import InputError, ResultError
 from .io.files import atomic_path, write_json
 
 SCHEMA_VERSION = "1.1.0"
@@ -120,6 +120,19 @@ class Analysis:
     moments = _key("moments", "ranked candidate moments (list of dicts)")
     metrics = _key("metrics", "researcher metrics (dict)")
     config = _key("config", "the effective configuration (dict)")
+
+    def source_video(self, override: str | Path | None = None) -> Path:
+        """The analysed video (or ``override``, when it has moved), checked to be there."""
+        video = Path(override or self.video["path"])
+        if not video.is_file():
+            raise InputError(f"{video}: the analysed video is not there any more; give its new place with --video")
+        return video
+
+    def display_scale(self) -> float:
+        """Signals' pixel coordinates -> the video's display pixels (analysis may run on downscaled frames)."""
+        max_side = int(self.config["ingest"].get("max_side") or 0)
+        longest = max(self.video["width"], self.video["height"])
+        return longest / max_side if max_side and longest > max_side else 1.0
 
     @property
     def warnings(self) -> list[str]:

@@ -117,3 +117,22 @@ def load_audio(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> Au
     chunks = list(stream)
     samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
     return Audio(samples, sample_rate, stream.error)
+
+
+def read_span(path: str | os.PathLike, start: float, end: float, *,
+              sample_rate: int = SAMPLE_RATE) -> np.ndarray | None:
+    """Mono samples from ``start`` to ``end`` seconds (zero-padded if the track ends sooner), read chunk by
+    chunk so a short span of a long file costs little memory; None when the file has no audio."""
+    i0, i1 = int(round(start * sample_rate)), int(round(end * sample_rate))
+    out, pos = [], 0
+    for chunk in AudioStream(path, sample_rate=sample_rate):
+        a, b = max(i0 - pos, 0), min(i1 - pos, len(chunk))
+        if b > a:
+            out.append(chunk[a:b])
+        pos += len(chunk)
+        if pos >= i1:
+            break
+    if not out:
+        return None
+    samples = np.concatenate(out)
+    return np.pad(samples, (0, max(0, (i1 - i0) - len(samples))))
