@@ -6,6 +6,7 @@ on stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
@@ -260,6 +261,24 @@ def cmd_anonymise(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    from .batch import BatchProgress, plan_batch, run_batch
+
+    plan = plan_batch(args.inputs, args.output, _config_from_args(args))
+    counts = {s: sum(t.state == s for t in plan.tasks) for s in ("todo", "resume", "done")}
+    hours = sum(t.duration_s or 0 for t in plan.todo) / 3600
+    print(f"{len(plan.tasks)} videos: {counts['todo']} to analyse, {counts['resume']} to resume, {counts['done']} "
+          f"already done (same file and settings); {hours:.2f} h of footage to go, {args.jobs} at a time"
+          + (f" on Ray{' at ' + args.address if args.address else ''}" if args.engine == "ray" else ""), flush=True)
+    summary = run_batch(plan, jobs=args.jobs, engine=args.engine, address=args.address,
+                        progress=None if args.quiet else BatchProgress())
+    print(f"{args.output}: {summary['analysed']} videos in metrics.csv, {summary['failed']} failed "
+          f"({summary['wall_s']:.0f} s)")
+    for video, error in summary["failures"]:
+        print(f"  failed: {video}: {error}")
+    return 1 if summary["failed"] else 0
+
+
 def _mapping(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
@@ -351,7 +370,6 @@ APP_FILE = Path(__file__).resolve().parents[1] / "app" / "app.py"
 
 
 def cmd_app(args) -> int:
-    import os
     import subprocess
 
     from .review import MAX_UPLOAD_MB, Workspace, jobs
@@ -426,6 +444,22 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--csv", metavar="FILE", help="write the table here (default: print it)")
     me.add_argument("--per-minute", action="store_true", help="one row per minute of each video")
     me.set_defaults(func=cmd_metrics)
+
+    b = sub.add_parser("batch", help="analyse every video of folders or lists, one result folder each; resumes, "
+                       "goes on past failures, ends with metrics.csv")
+    b.add_argument("inputs", nargs="+", metavar="DIR_OR_LIST", help="folders (searched recursively), videos, or "
+                   ".txt lists of video paths")
+    b.add_argument("-o", "--output", required=True, metavar="OUTROOT", help="where the result folders go")
+    b.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                   help="videos analysed at once (default: half the cores; each uses about two)")
+    b.add_argument("--config", metavar="TOML", help="settings file")
+    b.add_argument("--preset", choices=sorted(PRESETS), help="moment weights for the footage")
+    b.add_argument("--fps", type=float, help="frames analysed per second")
+    b.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or "
+                   "Ray tasks (pip install 'vigvision[cluster]')")
+    b.add_argument("--address", help="Ray cluster address (default: start Ray on this machine)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no per-video progress lines")
+    b.set_defaults(func=cmd_batch)
 
     ex = sub.add_parser("export", help="write an analysis's codes for other tools: an ELAN file (--eaf) and "
                         "BORIS-style event tables (--csv, --tsv)")
