@@ -262,6 +262,10 @@ def moment_card(case, m) -> None:
         thumb = w.analysis_path(case) / m.thumbnail if m.thumbnail else None
         if thumb is not None and thumb.is_file():
             cols[0].image(str(thumb), width="stretch")
+        else:  # own moments (and candidates whose keyframe could not be read): the middle frame
+            jpg = still_jpeg(str(w.playable_path(case)), round((m.start + m.end) / 2, 2))
+            if jpg:
+                cols[0].image(jpg, width="stretch")
         label = "your own moment" if m.source == "own" else f"#{m.rank}, score {m.score:.2f}"
         cols[1].markdown(f"**{clock(m.start)} - {clock(m.end)}** ({m.end - m.start:.1f} s)  \n{label}  \n"
                          f"*{STATUS_WORDS[m.status]}*" + (" (times adjusted)" if m.adjusted else "")
