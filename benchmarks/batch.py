@@ -70,7 +70,11 @@ def markdown(r: dict) -> str:
              f"| 2 | {two['wall_s']} | {two['footage_s_per_wall_s']} | {two['analysed']} | {two['failed']} |", "",
              f"Speed-up of 2 jobs over 1 in the same run: **{s['speedup_2_over_1']}x**. Per core: about "
              f"{two['footage_s_per_wall_s'] / 2:.2f} s of footage analysed per second (so an hour of footage takes "
-             f"about {3600 / max(two['footage_s_per_wall_s'] / 2, 1e-9) / 60:.0f} core-minutes).", ""]
+             f"about {3600 / max(two['footage_s_per_wall_s'] / 2, 1e-9) / 60:.0f} core-minutes).", "",
+             "One analysis already keeps more than one core busy (the vision pass decodes on its own threads and "
+             "the voice models run beside it), so on a 2-core machine a second job adds little; the default "
+             "`--jobs` is half the cores for that reason. Timings on this shared machine vary by about 30%; the "
+             "ratio is from one run.", ""]
     if "full" in r:
         f = r["full"]
         lines += [f"## All of the footage folder, 2 jobs", "",
