@@ -191,6 +191,7 @@ def case_page(case_id: str) -> None:
         if st.button("Analyse", key="reanalyse"):
             jobs.start(w, case_id)
             st.rerun()
+        delete_case_ui(case)
         return
     analysis = current_analysis(case)
     if analysis is None:
@@ -515,6 +516,26 @@ def settings_view(case, analysis) -> None:
         st.rerun()
     with st.expander("Measurements (metrics)"):
         st.code(json.dumps(analysis.metrics, indent=1), language="json")
+    delete_case_ui(case)
+
+
+def delete_case_ui(case) -> None:
+    """Footage of families should not be kept longer than needed: a case can be removed for good."""
+    with st.expander("Delete this case"):
+        st.write("Removes the analysis, the exports, your decisions and notes for this case from this computer. "
+                 "It cannot be undone.")
+        with_video = st.checkbox("Also delete the video from the workspace", key="delete_video")
+        confirm = st.text_input(f"Type the case name ({case.name}) to confirm", key="delete_confirm")
+        if st.button("Delete the case", key="delete_case", disabled=confirm.strip() != case.name):
+            try:
+                removed = ws().delete_case(case.id, footage=with_video)
+                flash("success", f"Deleted {case.name} ({', '.join(removed) or 'its records'}).")
+                st.session_state.pop("case_pick", None)
+                st.session_state.pop("case", None)
+                st.session_state.pop("delete_confirm", None)
+            except VigvisionError as exc:
+                flash("error", str(exc))
+            st.rerun()
 
 
 def main() -> None:

@@ -157,3 +157,17 @@ def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_p
     import vigvision
 
     assert vigvision.load(ws.analysis_path(case)).config["moments"]["preset"] == "infant"
+
+
+def test_delete_a_case_for_good(app):
+    at, ws, case_id = app
+    case = ws.store.case(case_id)
+    ws.store.decide(case_id, ws.store.moments(case_id)[0].key, "accepted")
+    open_tab(at, "Settings")
+    assert at.button(key="delete_case").disabled          # not before the name is typed
+    at.text_input(key="delete_confirm").input(case.name)
+    at.checkbox(key="delete_video").check()
+    click(at, "delete_case", tab="Settings")
+    assert ws.store.cases() == [] and not ws.store.moments(case_id)
+    assert not (ws.root / "cases" / case_id).exists() and not (ws.root / case.video).exists()
+    assert any("Deleted" in s.value for s in at.success)

@@ -193,3 +193,19 @@ def test_stopped_job_is_marked_failed(tmp_path):
     case = ws.store.case("c1")
     assert case.state == "failed" and "stopped before it finished" in case.error
     assert os.getpid() and jobs.alive(os.getpid())
+
+
+def test_deleting_a_case_keeps_a_video_another_case_uses(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    rel = ws.save_upload("family.mp4", [b"not analysed here"])
+    a, b = ws.add_case(rel), ws.add_case(rel)
+    ws.store.sync_candidates(a.id, candidates((1.0, 5.0)))
+    ws.store.decide(a.id, "M1", "accepted")
+    assert ws.delete_case(a.id, footage=True) == [f"cases/{a.id}"]      # b still uses the video
+    assert [c.id for c in ws.store.cases()] == [b.id] and not ws.store.moments(a.id)
+    assert ws.delete_case(b.id, footage=True) == [f"cases/{b.id}", rel]
+    assert not (ws.root / rel).exists() and not list((ws.root / "cases").iterdir())
+    ws.store.add_case("c9", "x.mp4", "footage/x.mp4", "cases/c9/analysis")
+    ws.store.set_state("c9", "analysing", pid=os.getpid())               # a live job: refused
+    with pytest.raises(InputError, match="still running"):
+        ws.delete_case("c9")

@@ -169,6 +169,13 @@ class ReviewStore:
     def cases(self) -> list[Case]:
         return [Case(**dict(r)) for r in self._db.execute("SELECT * FROM cases ORDER BY created")]
 
+    def delete_case(self, case_id: str) -> None:
+        """Forget a case: its row, its moments and decisions, and its undo history."""
+        with self._tx() as db:
+            for table in ("history", "moments"):
+                db.execute(f"DELETE FROM {table} WHERE case_id=?", (case_id,))
+            db.execute("DELETE FROM cases WHERE id=?", (case_id,))
+
     def set_state(self, case_id: str, state: str, **kw) -> None:
         assert state in CASE_STATES, state
         cols = {"state": state, "updated": time.time(), **kw}

@@ -149,6 +149,29 @@ class Workspace:
     def analysis_path(self, case) -> Path:
         return self.inside(case.outdir)
 
+    def delete_case(self, case_id: str, *, footage: bool = False) -> list[str]:
+        """Remove a case: its folder (analysis, exports, log), its decisions, and with ``footage`` its video
+        too, unless another case uses it. Refused while its analysis runs. Returns what was removed."""
+        import shutil
+
+        from .jobs import alive
+
+        case = self.store.case(case_id)
+        if case.state == "analysing" and alive(case.pid):
+            raise InputError(f"{case.name}: the analysis is still running; delete the case when it has finished")
+        removed = []
+        folder = self.case_folder(case_id)
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(f"cases/{folder.name}")
+        self.store.delete_case(case_id)
+        if footage and not any(c.video == case.video for c in self.store.cases()):
+            video = self.inside(case.video)
+            if video.is_file():
+                video.unlink()
+                removed.append(case.video)
+        return removed
+
     def preview_path(self, case) -> Path:
         """Where a browser-playable copy goes when the footage itself does not play in a browser."""
         return self.case_folder(case.id) / "preview.mp4"
