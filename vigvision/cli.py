@@ -394,7 +394,14 @@ def cmd_app(args) -> int:
     print(f"vigvision app: open http://{args.host}:{args.port} in your browser (workspace {ws.root}); "
           "Ctrl-C stops it", flush=True)
     env = {**os.environ, "VIGVISION_WORKSPACE": str(ws.root)}
-    return subprocess.call(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:  # Ctrl-C (or kill): Streamlit stops too; every decision is already saved
+        proc.terminate()
+        proc.wait(timeout=30)
+        print("vigvision app: stopped (everything you did is saved in the workspace)", file=sys.stderr)
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
