@@ -209,3 +209,15 @@ def test_deleting_a_case_keeps_a_video_another_case_uses(tmp_path):
     ws.store.set_state("c9", "analysing", pid=os.getpid())               # a live job: refused
     with pytest.raises(InputError, match="still running"):
         ws.delete_case("c9")
+
+
+def test_footage_browsers_cannot_play_gets_a_preview(tmp_path):
+    from vigvision.review import jobs
+
+    ws = Workspace(tmp_path / "ws")
+    make_video(ws.footage / "old camera.avi", duration_s=1.0)
+    case = ws.add_case("footage/old camera.avi")
+    jobs.run(ws, case.id)
+    preview = ws.playable_path(ws.store.case(case.id))
+    assert preview.name == "preview.mp4" and export.browser_playable(preview)
+    assert [read_index(f.image) for f in VideoReader(preview)] == list(range(25))   # every frame, in order

@@ -22,6 +22,9 @@ from ..hooks import Progress
 from .workspace import Workspace
 
 _MIN_INTERVAL_S = 0.5   # progress writes per second, at most about two
+# Streamlit's player holds the whole file in memory per session: above this size the app plays a 720p copy
+# (clips are still cut from the original).
+PREVIEW_ABOVE_MB = 500
 
 
 def start(ws: Workspace, case_id: str, *, preset: str | None = None) -> int:
@@ -86,7 +89,9 @@ def run(ws: Workspace, case_id: str, *, preset: str | None = None) -> None:
     ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, pid=os.getpid())
     result = vigvision.analyze(ws.video_path(case), ws.analysis_path(case), config=config, hook=hook)
     preview = ws.preview_path(case)
-    if not export.browser_playable(ws.video_path(case)) and not preview.is_file():
+    source = ws.video_path(case)
+    too_big = source.stat().st_size > PREVIEW_ABOVE_MB * 1024 * 1024
+    if (too_big or not export.browser_playable(source)) and not preview.is_file():
         ws.store.set_state(case_id, "analysing", stage="preview", overall=0.99, eta_s=None, pid=os.getpid())
         export.export_clip(ws.video_path(case), 0.0, float(result.video["duration_s"]), preview, max_side=720)
     counts = ws.store.sync_candidates(case_id, result["moments"])
