@@ -404,6 +404,20 @@ def cmd_app(args) -> int:
         return 0
 
 
+def _settings_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="TOML", help="settings file (see `vigvision config`)")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="moment weights for the footage: infant, child "
+                   "(default) or classroom")
+    p.add_argument("--fps", type=float, help="frames analysed per second (overrides the config)")
+
+
+def _span_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--moment", metavar="ID", help="a candidate moment (e.g. M1)")
+    p.add_argument("--start", type=float, help="or from this time (s)")
+    p.add_argument("--end", type=float, help="to this time (s)")
+    p.add_argument("--video", help="the analysed video, if it has moved since the analysis")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vigvision", description="Find moments of attuned interaction in VIG footage. "
                                 "Everything runs on this machine; nothing is uploaded.")
@@ -413,10 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse a video and write OUTDIR/analysis.json")
     a.add_argument("video", help="video file (mp4, mov, mkv, avi, webm, ...)")
     a.add_argument("-o", "--output", metavar="OUTDIR", help="result folder (default: <video stem>.vigvision beside it)")
-    a.add_argument("--config", metavar="TOML", help="settings file (see `vigvision config`)")
-    a.add_argument("--preset", choices=sorted(PRESETS), help="moment weights for the footage: infant, child "
-                   "(default) or classroom")
-    a.add_argument("--fps", type=float, help="frames analysed per second (overrides the config)")
+    _settings_args(a)
     a.add_argument("--roles", metavar="P1=adult,P2=child", help="set persons' roles instead of the suggestion")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     a.set_defaults(func=cmd_analyze)
@@ -459,9 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", required=True, metavar="OUTROOT", help="where the result folders go")
     b.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
                    help="videos analysed at once (default: half the cores; each uses about two)")
-    b.add_argument("--config", metavar="TOML", help="settings file")
-    b.add_argument("--preset", choices=sorted(PRESETS), help="moment weights for the footage")
-    b.add_argument("--fps", type=float, help="frames analysed per second")
+    _settings_args(b)
     b.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or "
                    "Ray tasks (pip install 'vigvision[cluster]')")
     b.add_argument("--address", help="Ray cluster address (default: start Ray on this machine)")
@@ -497,14 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
     rd = sub.add_parser("render", help="the footage with the measurements drawn on it, for teaching: face boxes "
                         "with roles, head and gaze arrows, who speaks, mutual gaze, a timeline strip")
     rd.add_argument("outdir")
-    rd.add_argument("--moment", metavar="ID", help="render this candidate moment (e.g. M1)")
-    rd.add_argument("--start", type=float, help="or from this time (s)")
-    rd.add_argument("--end", type=float, help="to this time (s)")
+    _span_args(rd)
     rd.add_argument("-o", "--output", metavar="FILE.mp4", help="the video to write")
     rd.add_argument("--slow", type=float, default=1.0, help="slow motion factor, e.g. 2 (sound stretched, pitch kept)")
     rd.add_argument("--stills", action="store_true", help="also write the moment's key frames (initiative, "
                     "response, eye contact) with captions, as JPEGs in a folder named after the output")
-    rd.add_argument("--video", help="the analysed video, if it has moved since the analysis")
     rd.set_defaults(func=cmd_render)
 
     an = sub.add_parser("anonymise", aliases=["anonymize"], help="a copy for sharing outside the family: chosen "
@@ -515,10 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--persons", metavar="P1,P2|all", help="whose faces to hide (default all: every face found)")
     an.add_argument("--method", choices=("pixelate", "blur"), default="pixelate")
     an.add_argument("--pitch", type=float, default=0.0, metavar="SEMITONES", help="shift voices, e.g. -3")
-    an.add_argument("--moment", metavar="ID", help="only this candidate moment")
-    an.add_argument("--start", type=float, help="from this time (s)")
-    an.add_argument("--end", type=float, help="to this time (s)")
-    an.add_argument("--video", help="the analysed video, if it has moved since the analysis")
+    _span_args(an)
     an.set_defaults(func=cmd_anonymise)
 
     ap = sub.add_parser("app", help="start the review app in the browser (on this machine only)")
