@@ -25,6 +25,7 @@ _MIN_INTERVAL_S = 0.5   # progress writes per second, at most about two
 # Streamlit's player holds the whole file in memory per session: above this size the app plays a 720p copy
 # (clips are still cut from the original).
 PREVIEW_ABOVE_MB = 500
+_START_GRACE_S = 60     # an analysis that has not said it started within this long never will
 
 
 def start(ws: Workspace, case_id: str, *, preset: str | None = None) -> int:
@@ -36,11 +37,16 @@ def start(ws: Workspace, case_id: str, *, preset: str | None = None) -> int:
     cmd = [sys.executable, "-m", "vigvision.review.jobs", str(ws.root), case_id]
     if preset:
         cmd += ["--preset", preset]
+    # The state is set before the process starts: a quick job may finish before Popen returns.
     ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, eta_s=None, error=None, pid=None)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-    ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, pid=proc.pid)
+    try:
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+    except OSError as exc:
+        ws.store.set_state(case_id, "failed", error=f"could not start the analysis ({exc})", pid=None)
+        raise VigvisionError(f"{case.name}: could not start the analysis ({exc})") from None
+    ws.store.note_pid(case_id, proc.pid)
     return proc.pid
 
 
@@ -65,7 +71,8 @@ def check_stopped(ws: Workspace) -> None:
     """Mark as failed the cases whose analysis process is gone without finishing (killed, or the machine
     restarted), so the page offers to start them again rather than waiting forever."""
     for case in ws.store.cases():
-        if case.state == "analysing" and case.pid and not alive(case.pid):
+        never_started = case.pid is None and time.time() - case.updated > _START_GRACE_S
+        if case.state == "analysing" and (never_started or (case.pid and not alive(case.pid))):
             ws.store.set_state(case.id, "failed", error="the analysis stopped before it finished; start it again "
                                f"(details in {ws.relative(ws.case_folder(case.id) / 'job.log')})")
 

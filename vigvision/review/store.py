@@ -176,6 +176,13 @@ class ReviewStore:
                 db.execute(f"DELETE FROM {table} WHERE case_id=?", (case_id,))
             db.execute("DELETE FROM cases WHERE id=?", (case_id,))
 
+    def note_pid(self, case_id: str, pid: int) -> None:
+        """Record a just-started job's pid, unless the job already wrote its own state (a quick job may
+        even have finished): one conditional update, so it never undoes what the job wrote."""
+        with self._tx() as db:
+            db.execute("UPDATE cases SET pid=?, updated=? WHERE id=? AND state='analysing' AND pid IS NULL",
+                       (pid, time.time(), case_id))
+
     def set_state(self, case_id: str, state: str, **kw) -> None:
         assert state in CASE_STATES, state
         cols = {"state": state, "updated": time.time(), **kw}
