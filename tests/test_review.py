@@ -193,6 +193,13 @@ def test_stopped_job_is_marked_failed(tmp_path):
     case = ws.store.case("c1")
     assert case.state == "failed" and "stopped before it finished" in case.error
     assert os.getpid() and jobs.alive(os.getpid())
+    # a job that never reported its start: failed after the grace time, not "analysing" for ever
+    ws.store.set_state("c1", "analysing", pid=None)
+    jobs.check_stopped(ws)
+    assert ws.store.case("c1").state == "analysing"
+    ws.store._db.execute("UPDATE cases SET updated=updated-3600 WHERE id='c1'")
+    jobs.check_stopped(ws)
+    assert ws.store.case("c1").state == "failed"
 
 
 def test_deleting_a_case_keeps_a_video_another_case_uses(tmp_path):
