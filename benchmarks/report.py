@@ -13,13 +13,13 @@ def footage_root() -> Path:
     return Path(os.environ.get("VIGVISION_FOOTAGE", Path(__file__).resolve().parents[2] / "shared" / "footage"))
 
 
-def analysis(video: Path, work: Path):
-    """vigvision's analysis of a clip (vigvision.load), analysed into work/<stem> unless already there."""
+def analysis(video: Path, work: Path, config=None, *, tag: str = ""):
+    """vigvision's analysis of a clip (vigvision.load), analysed into work/<stem><tag> unless already there."""
     import vigvision
 
-    out = work / video.stem
+    out = work / f"{video.stem}{tag}"
     if not (out / "analysis.json").is_file():
-        vigvision.analyze(video, out)
+        vigvision.analyze(video, out, config=config)
     return vigvision.load(out, check_schema=False)
 
 
