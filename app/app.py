@@ -229,14 +229,20 @@ def review_tab(case, analysis) -> None:
     if st.session_state.get("moment") not in keys:
         st.session_state["moment"] = live[0].key if live else (keys[0] if keys else None)
     top = st.columns([1, 1, 4])
-    if top[0].button("Undo", key="undo", disabled=not w.store.can_undo(case.id),
-                     help="Undo the last change in this case"):
+    if top[0].button("Undo", key="undo", disabled=not w.store.can_undo(case.id), shortcut="U",
+                     help="Undo the last change in this case (key U)"):
         what = w.store.undo(case.id)
         flash("info", f"Undone: {what}")
         st.rerun()
+    order = [m.key for m in live]
+    if order and top[1].button("Next", key="next", shortcut="N", help="Open the next candidate (key N)"):
+        here = st.session_state.get("moment")
+        st.session_state["moment"] = order[(order.index(here) + 1) % len(order)] if here in order else order[0]
+        st.rerun()
     accepted = sum(m.status == "accepted" for m in moments)
     top[2].markdown(f"**{accepted} accepted**, {sum(m.status == 'proposed' for m in moments)} to decide, "
-                    f"{len(rejected)} rejected. A VIG review usually uses up to three clips of about 10 s.")
+                    f"{len(rejected)} rejected. A VIG review usually uses up to three clips of about 10 s.  \n"
+                    "Keys: A accept, X reject, N next, U undo.")
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.subheader("Candidates")
@@ -317,9 +323,10 @@ def moment_detail(case, analysis, m) -> None:
     b = st.columns(3)
     b[0].button("Accept", key=f"accept-{m.key}", type="primary" if m.status != "accepted" else "secondary",
                 disabled=m.status == "accepted", on_click=_set_status, args=(case.id, m.key, "accepted"),
-                width="stretch")
+                width="stretch", shortcut="A", help="Keep this moment (key A)")
     b[1].button("Reject", key=f"reject-{m.key}", disabled=m.status == "rejected",
-                on_click=_set_status, args=(case.id, m.key, "rejected"), width="stretch")
+                on_click=_set_status, args=(case.id, m.key, "rejected"), width="stretch", shortcut="X",
+                help="Set this moment aside (key X); it stays listed under Rejected")
     b[2].button("Back to undecided", key=f"reset-{m.key}", disabled=m.status == "proposed",
                 on_click=_set_status, args=(case.id, m.key, "proposed"), width="stretch")
 

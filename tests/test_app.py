@@ -61,6 +61,16 @@ def test_accept_reject_undo(app):
     assert ws.store.moment(case_id, first).status == "accepted"
 
 
+def test_next_goes_round_the_candidates(app):
+    at, ws, case_id = app
+    keys = [m.key for m in ws.store.moments(case_id)]
+    seen = [at.session_state["moment"]]
+    for _ in keys:
+        click(at, "next")
+        seen.append(at.session_state["moment"])
+    assert seen == keys + keys[:1]
+
+
 def test_adjust_in_fine_steps(app):
     at, ws, case_id = app
     m = ws.store.moments(case_id)[0]
