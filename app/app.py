@@ -3,7 +3,8 @@
 Started by ``vigvision app`` (which sets VIGVISION_WORKSPACE and binds to 127.0.0.1). It uses
 vigvision's public pieces only: the workspace and decision store (vigvision.review), the
 background analysis (vigvision.review.jobs), the timeline view (vigvision.moments.timeline)
-and the exports (vigvision.export). Every click is saved at once in the workspace's SQLite file.
+and the exports (vigvision.export, .coding/.elan, .anonymise). Every click is saved at once in
+the workspace's SQLite file.
 """
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ import pandas as pd
 import streamlit as st
 
 import vigvision
-from vigvision import export
+from vigvision import coding, export
+from vigvision.anonymise import anonymise
+from vigvision.elan import write_eaf
 from vigvision.errors import VigvisionError
-from vigvision.moments import PRINCIPLE_NAMES
-from vigvision.moments.timeline import from_analysis
 from vigvision.io.files import write_json
+from vigvision.moments import PRINCIPLE_NAMES, timeline
 from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, jobs
 from vigvision.time import clock
 
@@ -396,7 +398,7 @@ STATUS_COLOURS = {"proposed": "#f0b429", "accepted": "#2f9e44", "rejected": "#ad
 
 
 def timeline_view(case, analysis) -> None:
-    tl = from_analysis(analysis)
+    tl = timeline.from_analysis(analysis)
     moments = ws().store.moments(case.id)
     bands = pd.DataFrame([{"key": m.key, "start": m.start, "end": m.end, "status": STATUS_WORDS[m.status],
                            "when": f"{clock(m.start)} - {clock(m.end)}"} for m in moments])
@@ -449,10 +451,16 @@ def export_view(case, analysis) -> None:
         st.write(f"{len(accepted)} accepted moment{'s' if len(accepted) > 1 else ''}: {spans}")
     st.caption(f"Files go to `{folder}`.")
     slow = st.checkbox("Also a slow-motion copy of each clip (half speed, silent)", key="slow")
+    anonymised = st.checkbox("Also an anonymised copy of each clip, for supervision or training outside the family "
+                             "(every face pixelated, voices lowered, no metadata); look through it before sharing",
+                             key="anonymised")
+    elan = st.checkbox("Also an ELAN file of the whole video (vigvision's codes and your accepted moments)",
+                       key="elan")
     stills = st.text_input("Freeze-frame stills at (seconds, comma-separated, e.g. 12.4, 15)", key="stills_at")
     if st.button("Export clips, stills and review sheet", key="export", type="primary", disabled=not accepted):
         try:
-            made = run_export(case, accepted, folder, slow=slow, stills=stills)
+            made = run_export(case, analysis, accepted, folder, slow=slow, stills=stills, anonymised=anonymised,
+                              elan=elan)
             flash("success", f"Exported {len(made)} files to {folder}.")
         except VigvisionError as exc:
             flash("error", str(exc))
@@ -480,7 +488,8 @@ def _instants(text: str) -> list[float]:
     return out
 
 
-def run_export(case, accepted, folder: Path, *, slow: bool, stills: str) -> list[Path]:
+def run_export(case, analysis, accepted, folder: Path, *, slow: bool, stills: str, anonymised: bool = False,
+               elan: bool = False) -> list[Path]:
     w = ws()
     video = w.video_path(case)
     instants = _instants(stills)
@@ -493,6 +502,10 @@ def run_export(case, accepted, folder: Path, *, slow: bool, stills: str) -> list
         if slow:
             export.export_clip(video, m.start, m.end, folder / f"{name}_slow.mp4", slow=2.0)
             made.append(folder / f"{name}_slow.mp4")
+        if anonymised:
+            anonymise(analysis, folder / f"{name}_anonymised.mp4", persons=None, start=m.start, end=m.end,
+                      pitch_semitones=-3.0, video=video)
+            made.append(folder / f"{name}_anonymised.mp4")
         bar.progress((i + 1) / (len(accepted) + 1), text=f"Exported {m.key}")
     for t in instants:
         made.append(export.export_still(video, t, folder / f"{case.id}_still_{t:.2f}s.jpg"))
@@ -500,10 +513,12 @@ def run_export(case, accepted, folder: Path, *, slow: bool, stills: str) -> list
     made.append(export.review_sheet(case.name, video, accepted, folder / f"{case.id}_review_sheet.html", stills_at=at))
     rows = export.decisions_table(case.id, w.store.moments(case.id, include_stale=True))
     made.append(export.write_csv(rows, folder / f"{case.id}_moments.csv"))
-    analysis = current_analysis(case)
+    if elan:
+        codes = coding.from_analysis(analysis, w.store.moments(case.id, include_stale=True))
+        made.append(write_eaf(codes, folder / f"{case.id}.eaf", media=video))
     payload = {"case": case.id, "video": case.video, "software": f"vigvision {vigvision.__version__}",
                "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "moments": rows,
-               "metrics": analysis.metrics if analysis else None}
+               "metrics": analysis.metrics}
     write_json(folder / f"{case.id}_moments.json", payload)
     made.append(folder / f"{case.id}_moments.json")
     bar.progress(1.0, text="Done")

@@ -115,15 +115,21 @@ def test_export_accepted(app):
     click(at, f"accept-{key}")
     open_tab(at, "Export")
     at.checkbox(key="slow").check()
+    at.checkbox(key="anonymised").check()
+    at.checkbox(key="elan").check()
     at.text_input(key="stills_at").input("5.0")
     click(at, "export", tab="Export")
     folder = ws.root / "cases" / case_id / "export"
     names = sorted(p.name for p in folder.iterdir())
-    clip = [n for n in names if n.endswith(f"{key}_0m02.5.mp4") or (key in n and n.endswith(".mp4")
-                                                                    and "_slow" not in n)]
+    clip = [n for n in names if n.endswith(".mp4") and f"_{key}_" in n and "_slow" not in n and "_anonymised" not in n]
     assert len(clip) == 1 and any(n.endswith("_slow.mp4") for n in names), names
     assert f"{case_id}_review_sheet.html" in names and f"{case_id}_moments.csv" in names
     assert f"{case_id}_moments.json" in names and f"{case_id}_still_5.00s.jpg" in names
+    assert any(n.endswith("_anonymised.mp4") for n in names)
+    from vigvision.elan import read_eaf
+
+    accepted = read_eaf(folder / f"{case_id}.eaf").stream("accepted")
+    assert [s.label for s in accepted] == [key]
     assert not [n for n in names if ".part" in n]
 
 
