@@ -154,3 +154,10 @@ def test_export_and_agree_commands(case_outdir, tmp_path, capsys):
     assert "say which tiers to compare with --map" in capsys.readouterr().err
     assert main(["agree", str(outdir), "--manual", str(eaf), "--map", "Child gaze:P2.gaze"]) == 2
     assert "no tier or stream named 'Child gaze'" in capsys.readouterr().err
+
+
+def test_onset_file_without_its_offset_line(tmp_path):
+    (tmp_path / "codes.txt").write_text("Time,Duration,TrackName,comment\n\n0,0,away,(null)\n1500,0,left,(null)\n"
+                                        "2250,0,right,(null)\n4000,0,away,(null)\n")
+    assert read(tmp_path / "codes.txt").streams == {"looking": [Segment(0.0, 1.5, "away"), Segment(1.5, 2.25, "left"),
+                                                                Segment(2.25, 4.0, "right")]}

@@ -115,7 +115,8 @@ def read(path: str | Path) -> Coding:
     if suffix == ".rttm":
         return read_rttm(p)
     text = p.read_text(encoding="utf-8-sig", errors="replace")
-    if text.startswith("Offset:") or "TrackName" in text.split("\n", 4)[-1][:200]:
+    head = "\n".join(text.splitlines()[:4])
+    if head.startswith("Offset:") or "TrackName" in head:   # Lookit / Datavyu event export
         return read_onsets(p, text)
     if suffix in (".csv", ".tsv", ".txt"):
         return read_table(p, text, "\t" if suffix == ".tsv" or "\t" in text.split("\n", 1)[0] else ",")
