@@ -104,7 +104,10 @@ def plan_batch(inputs: Iterable[str | Path], outroot: str | Path, config: Config
     outroot = Path(outroot)
     plan = Plan(outroot, config)
     taken: set[Path] = set()
+    inside = outroot.resolve()
     for video, rel in videos:
+        if inside in video.resolve().parents:
+            continue   # OUTROOT inside an input folder: never analyse the batch's own outputs
         outdir = outroot / rel.with_suffix("")
         while outdir in taken:                     # a.mp4 and a.mov in one folder
             outdir = outdir.with_name(outdir.name + "_" + video.suffix.lstrip("."))
