@@ -25,6 +25,7 @@ from vigvision.errors import VigvisionError
 from vigvision.io.files import write_json
 from vigvision.moments import PRINCIPLE_NAMES, timeline
 from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, jobs
+from vigvision.tables import write_csv
 from vigvision.time import clock
 
 PRESETS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Child (talking)",
@@ -512,7 +513,8 @@ def run_export(case, analysis, accepted, folder: Path, *, slow: bool, stills: st
     at = {m.key: [t for t in instants if m.start <= t <= m.end] for m in accepted}
     made.append(export.review_sheet(case.name, video, accepted, folder / f"{case.id}_review_sheet.html", stills_at=at))
     rows = export.decisions_table(case.id, w.store.moments(case.id, include_stale=True))
-    made.append(export.write_csv(rows, folder / f"{case.id}_moments.csv"))
+    write_csv(folder / f"{case.id}_moments.csv", rows)
+    made.append(folder / f"{case.id}_moments.csv")
     if elan:
         codes = coding.from_analysis(analysis, w.store.moments(case.id, include_stale=True))
         made.append(write_eaf(codes, folder / f"{case.id}.eaf", media=video))

@@ -8,7 +8,7 @@
 - :func:`review_sheet`: one self-contained HTML page (stills embedded, no external
   fonts or scripts) with each moment's times, explanation, principles, tags and
   note; print it to PDF from the browser for the shared review.
-- :func:`decisions_table`: the moments and decisions as rows for CSV.
+- :func:`decisions_table`: the moments and decisions as rows for a CSV (``vigvision.tables.write_csv``).
 
 Every file is written under a temporary name and renamed when complete, so an
 interrupted export never leaves a half-written clip.
@@ -16,9 +16,7 @@ interrupted export never leaves a half-written clip.
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
 import time
 from pathlib import Path
 
@@ -134,14 +132,6 @@ def decisions_table(case_id: str, moments) -> list[dict]:
              "explanation": m.explanation} for m in moments]
 
 
-def write_csv(rows: list[dict], out: str | Path, columns=DECISION_COLUMNS) -> Path:
-    with atomic_open(out, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(columns))
-        w.writeheader()
-        w.writerows(rows)
-    return Path(out)
-
-
 def review_sheet(title: str, video: str | Path, moments, out: str | Path, *, stills_at: dict | None = None) -> Path:
     """A self-contained HTML review sheet for ``moments`` (accepted ones, in time order).
 
@@ -192,11 +182,3 @@ footer {{ color: #888; font-size: .8rem; margin-top: 2rem; }}
     with atomic_open(out, "w", encoding="utf-8") as f:
         f.write(page)
     return Path(out)
-
-
-def csv_text(rows: list[dict], columns=DECISION_COLUMNS) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
