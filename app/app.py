@@ -22,6 +22,7 @@ from vigvision import coding, export
 from vigvision.anonymise import anonymise
 from vigvision.elan import write_eaf
 from vigvision.errors import VigvisionError
+from vigvision.io.encode import jpeg_bytes
 from vigvision.io.files import write_json
 from vigvision.moments import PRINCIPLE_NAMES, timeline
 from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, jobs
@@ -84,7 +85,7 @@ def current_analysis(case):
 @st.cache_data(show_spinner=False, max_entries=64)
 def still_jpeg(video: str, t: float) -> bytes | None:
     image = export.read_still(video, t, max_side=360)
-    return None if image is None else export.jpeg_bytes(image, quality=80)
+    return None if image is None else jpeg_bytes(image, quality=80)
 
 
 def flash(kind: str, text: str) -> None:

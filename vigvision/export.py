@@ -25,7 +25,7 @@ import numpy as np
 from . import __version__
 from .errors import InputError
 from .io.audio import read_span
-from .io.encode import VideoWriter
+from .io.encode import VideoWriter, jpeg_bytes
 from .io.files import atomic_open, atomic_path
 from .io.video import VideoReader, probe
 from .time import clock
@@ -99,15 +99,6 @@ def read_still(video: str | Path, t: float, *, max_side: int | None = None) -> n
             last = next(iter(r), None)
             last = None if last is None else last.image
     return last
-
-
-def jpeg_bytes(image: np.ndarray, *, quality: int = 88) -> bytes:
-    import cv2
-
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise InputError("could not encode a still as JPEG")
-    return data.tobytes()
 
 
 def export_still(video: str | Path, t: float, out: str | Path) -> Path:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import InputError
 from .io.audio import read_span
-from .io.encode import VideoWriter
+from .io.encode import VideoWriter, jpeg_bytes
 from .io.files import atomic_path
 from .io.video import VideoReader, probe
 from .time import clock
@@ -246,7 +246,6 @@ def write_stills(analysis, moment: dict, folder: str | Path, *, video: str | Pat
         _text(bar, f"{clock(frame.time_s)}  {caption}", (8 * th, 20 * th), (255, 255, 255), th, scale=0.6)
         target = folder / f"{moment['id']}_{frame.time_s:07.2f}s.jpg"
         with atomic_path(target) as tmp:
-            ok, data = cv2.imencode(".jpg", cv2.cvtColor(np.vstack([img, bar]), cv2.COLOR_RGB2BGR))
-            tmp.write_bytes(data.tobytes())
+            tmp.write_bytes(jpeg_bytes(np.vstack([img, bar]), quality=95))
         written.append(target)
     return written

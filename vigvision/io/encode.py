@@ -139,3 +139,13 @@ class VideoWriter:
         finally:
             self.container.close()
             self.container = None
+
+
+def jpeg_bytes(image: np.ndarray, *, quality: int = 88) -> bytes:
+    """An RGB frame as JPEG bytes (thumbnails, stills, the review sheet's pictures)."""
+    import cv2
+
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise InputError("could not encode a still as JPEG")
+    return data.tobytes()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.encode import jpeg_bytes
 from ..io.files import atomic_path
 from ..io.video import VideoReader
 
@@ -40,6 +41,5 @@ def write_thumbnails(video: str | Path, moments: list[dict], outdir: Path) -> No
                            interpolation=cv2.INTER_AREA)
         target = folder / f"{m['id']}.jpg"
         with atomic_path(target) as tmp:
-            ok, data = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
-            tmp.write_bytes(data.tobytes())
+            tmp.write_bytes(jpeg_bytes(small, quality=85))
         m["thumbnail"] = f"{FOLDER}/{m['id']}.jpg"
