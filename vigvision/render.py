@@ -124,7 +124,7 @@ def strip(ov: Overlay, width: int, start: float, end: float) -> tuple[np.ndarray
         r = ov.rows.get(pid)
         looks = []
         if r is not None:
-            at_partner = np.array([str(x) in {q["id"] for q in ov.persons} - {pid} for x in r["gaze_target"]])
+            at_partner = np.isin(r["gaze_target"].astype(str), [q["id"] for q in ov.persons if q["id"] != pid])
             for a, b in _runs(r["time_s"], at_partner, ov.step_s):
                 looks.append((a, b))
         lanes.append((f"{pid} looks", looks, GAZE))
