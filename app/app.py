@@ -24,6 +24,7 @@ from vigvision.elan import write_eaf
 from vigvision.errors import VigvisionError
 from vigvision.io.encode import jpeg_bytes
 from vigvision.io.files import write_json
+from vigvision.io.video import VIDEO_EXTENSIONS
 from vigvision.moments import PRINCIPLE_NAMES, timeline
 from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, jobs
 from vigvision.tables import write_csv
@@ -140,8 +141,8 @@ def add_footage(w: Workspace) -> None:
     st.selectbox("Who is filmed", list(PRESETS), format_func=PRESETS.get, index=1, key="new_preset")
     # a new key after each case added empties the uploader, so the same file is not added twice
     upload_key = f"upload-{st.session_state.get('uploads', 0)}"
-    up = st.file_uploader(f"Upload a video (up to {MAX_UPLOAD_MB} MB)", type=[s.strip(".") for s in
-                          (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")], key=upload_key)
+    up = st.file_uploader(f"Upload a video (up to {MAX_UPLOAD_MB} MB)", type=[s.strip(".") for s in VIDEO_EXTENSIONS],
+                          key=upload_key)
     choice = st.selectbox("...or choose a video in the workspace's footage folder", ["(none)"] + w.footage_files(),
                           key="choose_file")
     st.button("Add and analyse", key="add_case", type="primary", disabled=up is None and choice == "(none)",

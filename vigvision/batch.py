@@ -30,8 +30,8 @@ from typing import Callable, Iterable
 from .config import Config
 from .errors import InputError, VigvisionError
 from .io.files import sha256_file, write_json
+from .io.video import VIDEO_EXTENSIONS
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".3gp")
 
 
 @dataclass
@@ -64,7 +64,7 @@ def find_videos(inputs: Iterable[str | Path]) -> list[tuple[Path, Path]]:
         p = Path(item)
         if p.is_dir():
             for v in sorted(p.rglob("*")):
-                if v.suffix.lower() in VIDEO_SUFFIXES and v.is_file() and not v.name.startswith("."):
+                if v.suffix.lower() in VIDEO_EXTENSIONS and v.is_file() and not v.name.startswith("."):
                     out.append((v, Path(p.resolve().name) / v.relative_to(p)))
         elif p.is_file() and p.suffix.lower() == ".txt":
             for line in p.read_text().splitlines():
@@ -100,7 +100,7 @@ def _state(video: Path, outdir: Path, config_hash: str) -> str:
 def plan_batch(inputs: Iterable[str | Path], outroot: str | Path, config: Config) -> Plan:
     videos = find_videos(inputs)
     if not videos:
-        raise InputError(f"no videos found in {', '.join(map(str, inputs))} ({', '.join(VIDEO_SUFFIXES)})")
+        raise InputError(f"no videos found in {', '.join(map(str, inputs))} ({', '.join(VIDEO_EXTENSIONS)})")
     outroot = Path(outroot)
     plan = Plan(outroot, config)
     taken: set[Path] = set()

@@ -19,9 +19,9 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.video import VIDEO_EXTENSIONS
 from .store import DB_FILE, ReviewStore
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm")
 MAX_UPLOAD_MB = 4096   # about an hour of phone video at 1080p; stated in the app
 DEFAULT_WORKSPACE = Path.home() / "vigvision-workspace"
 
@@ -68,7 +68,7 @@ class Workspace:
         """Videos under footage/ (relative paths), the ones a guider can choose for a new case."""
         out = []
         for p in sorted(self.footage.rglob("*")):
-            if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file():
+            if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file():
                 try:
                     out.append(self.relative(self.inside(p.relative_to(self.root))))
                 except InputError:
@@ -81,8 +81,8 @@ class Workspace:
         if size is not None and size > MAX_UPLOAD_MB * 1024 * 1024:
             raise InputError(f"{name}: {size / 1e6:.0f} MB is over the {MAX_UPLOAD_MB} MB limit")
         clean = safe_name(name)
-        if Path(clean).suffix.lower() not in VIDEO_SUFFIXES:
-            raise InputError(f"{name}: not a video file this app takes ({', '.join(VIDEO_SUFFIXES)})")
+        if Path(clean).suffix.lower() not in VIDEO_EXTENSIONS:
+            raise InputError(f"{name}: not a video file this app takes ({', '.join(VIDEO_EXTENSIONS)})")
         target = self.footage / clean
         stem, suffix, n = target.stem, target.suffix, 1
         while target.exists():
