@@ -26,14 +26,14 @@ from vigvision.io.encode import jpeg_bytes
 from vigvision.io.files import write_json
 from vigvision.io.video import VIDEO_EXTENSIONS
 from vigvision.moments import PRINCIPLE_NAMES, timeline
-from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, jobs
+from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, STATUS_WORDS, Workspace, jobs
+from vigvision.review.evidence import describer
 from vigvision.tables import write_csv
-from vigvision.time import clock
+from vigvision.time import clock, parse_clock
 
 PRESETS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Child (talking)",
            "classroom": "Classroom (one adult, several children)"}
 STATE_WORDS = {"new": "not analysed", "analysing": "analysing...", "ready": "ready", "failed": "failed"}
-STATUS_WORDS = {"proposed": "to decide", "accepted": "accepted", "rejected": "rejected"}
 FINE_STEP_S = 0.1
 OWN_MOMENT_S = 6.0
 
@@ -81,6 +81,18 @@ def current_analysis(case):
     folder = ws().analysis_path(case)
     f = folder / "analysis.json"
     return analysis_of(str(folder), f.stat().st_mtime) if f.is_file() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _describer(folder: str, stamp: float):
+    return describer(analysis_of(folder, stamp))
+
+
+def describe_for(case_id: str):
+    """What was measured in a span the guider sets, for this case's analysis (None: no analysis)."""
+    folder = ws().analysis_path(ws().store.case(case_id))
+    f = folder / "analysis.json"
+    return _describer(str(folder), f.stat().st_mtime) if f.is_file() else None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -160,15 +172,23 @@ def _add_case(upload_key: str) -> None:
         else:
             w.inside(choice)
             rel = choice
-        case = w.add_case(rel)
-        jobs.start(w, case.id, preset=st.session_state.get("new_preset", "child"))
+        same = w.case_with_content(rel)
+        if same is None:
+            case = w.add_case(rel)
+            jobs.start(w, case.id, preset=st.session_state.get("new_preset", "child"))
+        elif up is not None and rel != same.video:
+            (w.root / rel).unlink()  # a second copy of a family's footage is not kept
     except VigvisionError as exc:
         flash("error", str(exc))
         return
-    st.session_state["goto_case"] = case.id
+    st.session_state["goto_case"] = (same or case).id
     st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
     st.session_state["choose_file"] = "(none)"
-    flash("success", f"Added {case.name}; the analysis runs in the background.")
+    if same is not None:
+        flash("info", f"This video is already in the workspace as {same.name} (the same file): opened it, with "
+                      "your decisions. To analyse it with other settings, use its Settings tab.")
+    else:
+        flash("success", f"Added {case.name}; the analysis runs in the background.")
 
 
 # -- a case -----------------------------------------------------------------------------------------
@@ -294,7 +314,7 @@ def _set_status(case_id: str, key: str, status: str) -> None:
 def _move(case_id: str, key: str, which: str, delta: float, duration: float) -> None:
     m = ws().store.moment(case_id, key)
     start, end = (m.start + delta, m.end) if which == "start" else (m.start, m.end + delta)
-    guarded(ws().store.adjust, case_id, key, start, end, duration_s=duration)
+    guarded(ws().store.adjust, case_id, key, start, end, duration_s=duration, describe=describe_for(case_id))
 
 
 def _save_text(case_id: str, key: str, field: str) -> None:
@@ -335,13 +355,14 @@ def moment_detail(case, analysis, m) -> None:
     b[2].button("Back to undecided", key=f"reset-{m.key}", disabled=m.status == "proposed",
                 on_click=_set_status, args=(case.id, m.key, "proposed"), width="stretch")
 
-    st.markdown("**Start and end** (fine steps: 0.1 s or one frame)")
+    st.markdown("**Start and end** (steps of 1 s, 0.1 s or one frame)")
+    steps = [("-1 s", -1.0), ("-0.1 s", -FINE_STEP_S), ("-1 frame", -frame_s), ("+1 frame", frame_s),
+             ("+0.1 s", FINE_STEP_S), ("+1 s", 1.0)]
     for which in ("start", "end"):
         t = m.start if which == "start" else m.end
-        cols = st.columns([1.3, 1, 1, 1, 1], vertical_alignment="center")
+        cols = st.columns([1.4] + [1] * len(steps), vertical_alignment="center", gap="small")
         cols[0].markdown(f"{which.capitalize()} **{clock(t)}**")
-        for col, (label, delta) in zip(cols[1:], [("-0.1 s", -FINE_STEP_S), ("-1 frame", -frame_s),
-                                                  ("+1 frame", frame_s), ("+0.1 s", FINE_STEP_S)]):
+        for col, (label, delta) in zip(cols[1:], steps):
             col.button(label, key=f"{which}{label}-{m.key}", on_click=_move,
                        args=(case.id, m.key, which, delta, duration), width="stretch")
     stills = st.columns(2)
@@ -365,12 +386,14 @@ def mark(case_id: str, key: str, act: str, t: float, duration: float) -> None:
     """The player-position buttons: move this moment's start or end to ``t``, or add an own moment there."""
     t = round(min(max(t, 0.0), duration), 3)
     m = ws().store.moment(case_id, key)
+    describe = describe_for(case_id)
     if act == "start":
-        guarded(ws().store.adjust, case_id, key, t, m.end, duration_s=duration)
+        guarded(ws().store.adjust, case_id, key, t, m.end, duration_s=duration, describe=describe)
     elif act == "end":
-        guarded(ws().store.adjust, case_id, key, m.start, t, duration_s=duration)
+        guarded(ws().store.adjust, case_id, key, m.start, t, duration_s=duration, describe=describe)
     elif act == "new":
-        own = guarded(ws().store.add_own, case_id, t, min(t + OWN_MOMENT_S, duration))
+        own = guarded(ws().store.add_own, case_id, t, min(t + OWN_MOMENT_S, duration), duration_s=duration,
+                      describe=describe)
         if own is not None:
             st.session_state["moment"] = own.key
             flash("success", f"Added {own.key} from {clock(own.start)} to {clock(own.end)}, accepted; adjust its end.")
@@ -383,17 +406,26 @@ def own_moment_form(case, analysis) -> None:
     with st.expander("Add a moment of your own"):
         with st.form("own", clear_on_submit=False, border=False):
             c = st.columns(2)
-            start = c[0].number_input("Start (s)", 0.0, duration, float(default), step=0.1, key="own_start")
-            end = c[1].number_input("End (s)", 0.0, duration, float(min(default + 6.0, duration)), step=0.1,
-                                    key="own_end")
+            start = c[0].text_input("Start (m:ss.s)", clock(default), key="own_start")
+            end = c[1].text_input("End (m:ss.s)", clock(min(default + OWN_MOMENT_S, duration)), key="own_end")
             note = st.text_input("Note", key="own_note")
             if st.form_submit_button("Add moment"):
-                m = guarded(ws().store.add_own, case.id, start, end, note=note)
+                m = guarded(add_own_typed, case.id, start, end, duration, note)
                 if m is not None:
                     st.session_state["moment"] = m.key
                     flash("success", f"Added {m.key} ({clock(m.start)} - {clock(m.end)}), accepted.")
                 st.rerun()
-        st.caption("Tip: play the video to the moment, read its time in the player, and type it here.")
+        st.caption("Tip: play the video to the moment, read its time in the player (m:ss), and type it here.")
+
+
+def add_own_typed(case_id: str, start: str, end: str, duration: float, note: str):
+    """An own moment from typed times (m:ss.s, or seconds), refused when outside the video."""
+    a, b = parse_clock(start), parse_clock(end)
+    if b > duration + 0.05:
+        raise VigvisionError(f"the end {clock(b)} is after the end of the video ({clock(duration)})")
+    if b <= a:
+        raise VigvisionError(f"the end ({clock(b)}) must come after the start ({clock(a)})")
+    return ws().store.add_own(case_id, a, b, note=note, duration_s=duration, describe=describe_for(case_id))
 
 
 # -- timeline ---------------------------------------------------------------------------------------
@@ -423,7 +455,8 @@ def timeline_view(case, analysis) -> None:
     if len(tl.distance):
         charts.append(alt.Chart(tl.distance).mark_line().encode(
             x=alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, tl.duration_s])),
-            y=alt.Y("faces_apart:Q", title="apart (face widths)"), color="pair:N").properties(height=90))
+            y=alt.Y("faces_apart:Q", title="apart (face widths)"), color="pair:N",
+            detail="segment:N").properties(height=90))   # one line per run: unseen stretches stay blank
     if not charts:
         st.info("Nothing was measured to draw.")
         return

@@ -93,14 +93,46 @@ def test_tag_and_note(app):
 
 def test_add_own_moment(app):
     at, ws, case_id = app
-    at.number_input(key="own_start").set_value(30.0)
-    at.number_input(key="own_end").set_value(34.5)
+    # times typed as the player shows them (m:ss.s), like everywhere else in the app
+    at.text_input(key="own_start").input("0:30.0")
+    at.text_input(key="own_end").input("0:34.5")
     at.text_input(key="own_note").input("the goodbye")
     next(b for b in at.button if b.label == "Add moment").click().run()
     assert not at.exception
     own = [m for m in ws.store.moments(case_id) if m.source == "own"]
     assert [(m.start, m.end, m.status, m.note) for m in own] == [(30.0, 34.5, "accepted", "the goodbye")]
     assert at.session_state["moment"] == own[0].key
+    # its card says what was measured in it, for the guider's span
+    assert own[0].explanation.startswith("Added by the guider. From 0:30.0 to 0:34.5:")
+
+
+@pytest.mark.parametrize("start, end, says", [("0:30", "soon", "'soon' is not a time"),
+                                               ("0:30", "0:20", "must come after the start"),
+                                               ("0:30", "9:00.0", "after the end of the video")])
+def test_a_bad_own_moment_time_is_one_line(app, start, end, says):
+    at, ws, case_id = app
+    at.text_input(key="own_start").input(start)
+    at.text_input(key="own_end").input(end)
+    next(b for b in at.button if b.label == "Add moment").click().run()
+    assert not at.exception and [m for m in ws.store.moments(case_id) if m.source == "own"] == []
+    assert len(at.error) == 1 and says in at.error[0].value
+
+
+def test_whole_second_steps_and_the_card_speaks_of_the_new_span(app):
+    at, ws, case_id = app
+    m = ws.store.moments(case_id)[0]
+    click(at, f"end+1 s-{m.key}")
+    click(at, f"end+1 s-{m.key}")
+    click(at, f"start-1 s-{m.key}")
+    after = ws.store.moment(case_id, m.key)
+    assert (after.start, after.end) == (pytest.approx(max(m.start - 1, 0)), pytest.approx(m.end + 2))
+    from vigvision.time import clock
+
+    # the explanation (card, CSV, review sheet) is made again for the guider's span
+    assert after.explanation.startswith(f"From {clock(after.start)} to {clock(after.end)}:")
+    assert any(after.explanation in c.value for c in at.caption)
+    click(at, "undo")
+    assert any(f"Undone: moving {m.key} to" in i.value for i in at.info)
 
 
 def open_tab(at, name):
@@ -173,6 +205,19 @@ def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_p
     import vigvision
 
     assert vigvision.load(ws.analysis_path(case)).config["moments"]["preset"] == "infant"
+
+
+def test_the_same_video_added_again_opens_its_case(app):
+    at, ws, case_id = app
+    case = ws.store.case(case_id)
+    import shutil
+
+    shutil.copy(ws.root / case.video, ws.footage / "copy of the film.mp4")   # the same file under another name
+    at.run()
+    at.selectbox(key="choose_file").select("footage/copy of the film.mp4")
+    click(at, "add_case")
+    assert [c.id for c in ws.store.cases()] == [case_id] and at.session_state["case"] == case_id
+    assert any(f"already in the workspace as {case.name}" in i.value for i in at.info)
 
 
 def test_delete_a_case_for_good(app):

@@ -131,11 +131,51 @@ def test_killed_analysis_leaves_nothing_half_written_and_resumes(tmp_path):
     proc.send_signal(signal.SIGTERM)  # `kill` in the middle of the decode pass
     _, rest = proc.communicate(timeout=60)
     stderr = first + rest
-    assert proc.returncode == 130 and "run the same command again to resume" in stderr
+    # killed in the first stage: nothing is cached, and the message says so (it used to claim the opposite)
+    assert proc.returncode == 130 and "the vision stage was stopped at" in stderr
+    assert "nothing is cached" in stderr and "finished stages" not in stderr
     assert not (out / "analysis.json").exists()
     assert not list(out.rglob("*.part*")) and not list((out / "cache").glob("vision-*"))
     code, stdout, stderr = run("analyze", clip.path, "-o", out, "-q")
     assert code == 0 and (out / "analysis.json").is_file()
+
+
+def test_an_interrupt_after_the_decode_pass_names_the_cached_stages(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from vigvision import cli, pipeline
+
+    def cut(ctx):
+        ctx.report(0.4 * ctx.info.duration_s)
+        raise KeyboardInterrupt
+    stages = tuple(dataclasses.replace(s, run=cut) if s.name == "voice" else s for s in pipeline.STAGES)
+    monkeypatch.setattr(pipeline, "STAGES", stages)
+    monkeypatch.setattr(cli.signal, "signal", lambda *a: None)
+    clip = make_video(tmp_path / "c.mp4", duration_s=1.0, fps=10, bursts_s=[(0.2, 0.6)])
+    assert cli.main(["analyse", str(clip.path), "-o", str(tmp_path / "out"), "-q"]) == 130
+    err = capsys.readouterr().err
+    assert "the voice stage was stopped at 40%" in err and "finished stages (vision, audio) are cached" in err
+    assert "run the same command again to resume" in err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["analyze", "x.mp4", "--preste", "infant"], ["usage: vigvision analyze", "--preste (did you mean --preset?)"]),
+    (["moments", "out", "--topp", "3"], ["usage: vigvision moments", "--topp (did you mean --top?)"]),
+    (["analyz", "x.mp4"], ["unknown command 'analyz'; did you mean 'analyze'?"]),
+])
+def test_a_mistyped_option_is_reported_by_its_command_with_a_suggestion(argv, says, capsys):
+    from vigvision import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and all(x in err for x in says), err
+
+
+def test_analyse_is_accepted_as_the_help_spells_it(tmp_path):
+    clip = make_video(tmp_path / "c.mp4", duration_s=0.5, fps=10)
+    code, stdout, stderr = run("analyse", clip.path, "-o", tmp_path / "o", "-q")
+    assert code == 0 and (tmp_path / "o" / "analysis.json").is_file(), stderr
 
 
 def test_interrupt_inside_native_code_still_reads_as_interrupted(capsys, monkeypatch):

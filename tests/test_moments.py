@@ -193,11 +193,26 @@ def test_eye_contact_metrics():
     ix = interaction(60, mutual_gaze=[{"start": 0.0, "end": 2.0, "persons": ["P1", "P2"]},
                                       {"start": 10.0, "end": 14.0, "persons": ["P1", "P2"]}],
                      gaze=[{"start": 0.0, "end": 6.0, "person": "P1", "target": "P2"},
-                           {"start": 6.0, "end": 9.0, "person": "P1", "target": "camera"}])
+                           {"start": 6.0, "end": 9.0, "person": "P1", "target": "camera"}],
+                     signals=signals(60, P1={}, P2={}))
     m = eye_contact(ix)
     assert (m["episodes"], m["episodes_per_minute"], m["total_s"], m["mean_s"]) == (2, 2.0, 6.0, 3.0)
     assert m["fraction"] == 0.1
     assert m["partner_gaze_fraction"] == {"P1": 0.1, "P2": 0.0}
+    assert m["partner_gaze_seen_s"] == {"P1": 60.0, "P2": 60.0}
+
+
+def test_partner_gaze_is_a_share_of_the_time_the_face_was_seen():
+    # P1's face is seen for 6 s (0-3 s and 5-8 s); the gaze episode at P2 bridges the unseen 3-5 s and runs
+    # on to 9 s. Before, the fraction was 9 s / 6 s = 1.5; only the 6 s seen count, of the 6 s seen.
+    sig = signals(10, P1={}, P2={})
+    sig = sig[(sig.person == "P2") | sig.time_s.between(0, 2.95) | sig.time_s.between(5.0, 7.95)]
+    ix = interaction(10, gaze=[{"start": 0.0, "end": 9.0, "person": "P1", "target": "P2"}], signals=sig)
+    m = eye_contact(ix)
+    assert m["partner_gaze_seen_s"]["P1"] == pytest.approx(6.0)
+    assert m["partner_gaze_fraction"]["P1"] == 1.0
+    ix.gaze = [{"start": 2.0, "end": 6.0, "person": "P1", "target": "P2"}]    # 1 s seen before the gap, 1 s after
+    assert eye_contact(ix)["partner_gaze_fraction"]["P1"] == pytest.approx(2 / 6, abs=1e-4)
 
 
 # -- settings -------------------------------------------------------------------------

@@ -54,13 +54,43 @@ def test_undo_steps_back_one_change_at_a_time(store):
     store.adjust("c1", "M1", 3.0, 12.0)
     own = store.add_own("c1", 50.0, 55.0)
     assert own.status == "accepted" and own.source == "own"
-    assert store.undo("c1") == f"add of {own.key}"
+    # what Undo says reads as the guider would say it ("Undone: accepting M1", not "accepted of M1")
+    assert store.undo("c1") == f"adding {own.key}"
     assert [m.key for m in store.moments("c1")] == ["M1", "M2", "M3"]
-    assert store.undo("c1").startswith("adjust")
+    assert store.undo("c1") == "moving M1 to 0:03.0-0:12.0"
     assert store.moment("c1", "M1").start == 2.0 and store.moment("c1", "M1").status == "accepted"
-    assert store.undo("c1") == "accepted of M1"
+    assert store.undo("c1") == "accepting M1"
     assert store.moment("c1", "M1").status == "proposed"
     assert store.undo("c1") is None and not store.can_undo("c1")
+
+
+def test_an_adjusted_moment_is_described_for_the_guiders_span(store):
+    # The card, the CSV and the review sheet read the stored explanation: after a move it must speak of
+    # the new span, made by the describe function (the analysis's evidence of that span).
+    seen = []
+
+    def describe(m):
+        seen.append((m.key, m.source, m.start, m.end))
+        return {"explanation": f"From {m.start:g} to {m.end:g}: measured.", "principles": ["being attentive"]}
+
+    m = store.adjust("c1", "M1", 2.0, 14.5, describe=describe)
+    assert seen == [("M1", "candidate", 2.0, 14.5)]
+    assert m.explanation == "From 2 to 14.5: measured." and store.moment("c1", "M1").principles == ["being attentive"]
+    row = export.decisions_table("c1", store.moments("c1"))[0]
+    assert (row["start_s"], row["end_s"], row["explanation"]) == (2.0, 14.5, "From 2 to 14.5: measured.")
+    own = store.add_own("c1", 50.0, 56.0, describe=describe)
+    assert own.explanation == "Added by the guider. From 50 to 56: measured."
+    # a re-analysis that carries the guider's span to a new candidate describes it again
+    store.sync_candidates("c1", candidates((2.5, 12.0), (20.0, 28.0)), describe=describe)
+    assert store.moment("c1", "M1").explanation == "From 2 to 14.5: measured." and seen[-1] == ("M1", "candidate", 2.0, 14.5)
+    # without a describe function (a store used on its own) the times still change
+    assert store.adjust("c1", "M2", 21.0, 27.0).start == 21.0
+
+
+def test_statuses_read_the_same_in_the_csv_as_in_the_app(store):
+    store.decide("c1", "M2", "rejected")
+    assert [r["status"] for r in export.decisions_table("c1", store.moments("c1", include_stale=True))] == \
+        ["to decide", "rejected", "to decide"]
 
 
 def test_bad_edits_are_refused_with_one_line(store):
@@ -124,6 +154,17 @@ def test_uploads_are_sanitised_and_never_half_written(tmp_path):
         ws.save_upload("notes.txt", [b"x"])
     with pytest.raises(InputError, match="over the"):
         ws.save_upload("huge.mp4", [b"x"], size=10**13)
+
+
+def test_the_same_video_added_again_is_recognised_by_its_content(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    first = ws.save_upload("film_2UWdXP.mp4", [b"family footage"])
+    case = ws.add_case(first)
+    again = ws.save_upload("film_2UWdXP.mp4", [b"family footage"])       # uploaded again: another name
+    assert again != first and ws.case_with_content(again).id == case.id
+    assert ws.case_for(again).id == case.id and len(ws.store.cases()) == 1
+    other = ws.save_upload("another.mp4", [b"other footage!"])           # same size, other content
+    assert ws.case_with_content(other) is None
 
 
 def _frames(path):

@@ -6,7 +6,7 @@ import pytest
 
 from vigvision.cli import main
 from vigvision.result import Analysis
-from vigvision.tables import minute_rows, video_row, write_csv
+from vigvision.tables import minute_rows, person_rows, video_row, write_csv
 
 
 def analysis(with_faces=True, with_voice=True) -> Analysis:
@@ -41,12 +41,48 @@ def test_one_row_per_video_names_its_video_version_and_config():
     row = video_row(analysis())
     assert (row["video"], row["video_sha256"], row["software_version"], row["config_hash"], row["preset"]) == \
         ("family.mp4", "f00", "9.9.9", "abc", "infant")
-    assert row["eye_contact_episodes"] == 2 and row["partner_gaze_fraction_P2"] == 0.25
-    assert row["turn_taking_switches"] == 2 and row["response_latency_q3_s"] == 1.5 and row["talk_share_P1"] == 0.6
+    assert row["eye_contact_episodes"] == 2 and row["child_partner_gaze_fraction"] == 0.25
+    assert (row["adult_id"], row["child_id"]) == ("P1", "P2") and row["child_seen_s"] == 120.0
+    assert row["turn_taking_switches"] == 2 and row["response_latency_q3_s"] == 1.5 and row["adult_talk_share"] == 0.6
     # no face seen: eye contact is missing, not zero
     blind = video_row(analysis(with_faces=False))
     assert blind["eye_contact_episodes"] is None and blind["turn_taking_turns"] == 3
-    assert row["shared_joy_score"] == 0.12 and row["laughing_s_P2"] == 1.5 and blind["shared_joy_score"] is None
+    assert row["shared_joy_score"] == 0.12 and row["child_laughing_s"] == 1.5 and blind["shared_joy_score"] is None
+    # columns are named by role, never by this video's ids, so a study's rows line up
+    assert not [c for c in row if "_P1" in c or "_P2" in c or "_V1" in c]
+
+
+def family_of_three() -> Analysis:
+    """A film where the first proximity pair (P1-P3, two faces 0.13 face-widths apart, seen together 1.9 s) is not
+    the adult-child pair the guider cares about (P2 adult with P3 child, 22.3 s together)."""
+    a = analysis()
+    a.data["persons"] = [{"id": "P1", "role": "child", "seen_s": 3.0}, {"id": "P2", "role": "adult", "seen_s": 30.0},
+                         {"id": "P3", "role": "child", "seen_s": 25.0}]
+    a.data["metrics"]["proximity"] = {"pairs": [
+        {"persons": ["P1", "P2"], "both_seen_s": 1.2, "median_distance_faces": 9.0, "close_s": 0.0},
+        {"persons": ["P1", "P3"], "both_seen_s": 1.9, "median_distance_faces": 0.13, "close_s": 1.9},
+        {"persons": ["P2", "P3"], "both_seen_s": 22.3, "median_distance_faces": 2.1, "close_s": 12.0}]}
+    a.data["metrics"]["eye_contact"]["partner_gaze_fraction"] = {"P1": 0.1, "P2": 0.5, "P3": 0.3}
+    a.data["metrics"]["eye_contact"]["partner_gaze_seen_s"] = {"P1": 3.0, "P2": 30.0, "P3": 25.0}
+    a.data["metrics"]["turn_taking"]["talk_share"] = {"P2": 0.5, "P3": 0.2, "V3": 0.3}
+    return a
+
+
+def test_proximity_and_role_columns_are_the_adult_child_pair_seen_together_longest():
+    row = video_row(family_of_three())
+    assert (row["adult_id"], row["child_id"]) == ("P2", "P3")
+    assert row["proximity_both_seen_s"] == 22.3 and row["proximity_median_distance_faces"] == 2.1
+    assert row["adult_partner_gaze_fraction"] == 0.5 and row["child_partner_gaze_fraction"] == 0.3
+    assert row["child_seen_s"] == 25.0 and row["adult_talk_share"] == 0.5 and row["child_talk_share"] == 0.2
+    assert row["unmatched_voice_talk_share"] == 0.3     # a voice given to nobody seen
+
+
+def test_person_rows_are_long_format_with_every_person():
+    rows = person_rows(family_of_three())
+    assert [(r["person"], r["role"], r["in_main_pair"]) for r in rows] == \
+        [("P1", "child", False), ("P2", "adult", True), ("P3", "child", True)]
+    assert [r["partner_gaze_fraction"] for r in rows] == [0.1, 0.5, 0.3]
+    assert [r["talk_share"] for r in rows] == [0.0, 0.5, 0.2] and rows[0]["video"] == "family.mp4"
 
 
 def test_minute_rows_count_what_starts_in_each_minute():

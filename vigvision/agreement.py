@@ -131,11 +131,19 @@ NONE = "(none)"
 
 
 def relabelled(labels: np.ndarray, mapping: dict[str, str] | None) -> np.ndarray:
-    """Labels renamed by ``mapping`` ('*' maps every label not named; the empty label stays)."""
+    """Labels renamed by ``mapping``. ``'*'`` maps every label the mapping does not name, on either side:
+    with ``{"P3": "parent", "*": "away"}`` a coder's own ``parent`` stays ``parent`` (it is a label the
+    mapping names) and everything else becomes ``away``. The empty label '(none)' stays unless named.
+
+    >>> relabelled(np.array(["P3", "parent", "P1", "(none)"], dtype=object), {"P3": "parent", "*": "away"}).tolist()
+    ['parent', 'parent', 'away', '(none)']
+    """
     if not mapping:
         return labels
     rest = mapping.get("*")
-    return np.array([mapping.get(x, rest if rest is not None and x != NONE else x) for x in labels], dtype=object)
+    named = (set(mapping) | set(mapping.values())) - {"*"}
+    return np.array([mapping[x] if x in mapping else x if rest is None or x in named or x == NONE else rest
+                     for x in labels], dtype=object)
 
 
 def sample(segments, grid: np.ndarray) -> np.ndarray:
@@ -183,25 +191,31 @@ def compare(reference, predicted, *, start: float = 0.0, end: float, resolution:
                           "event_f1": None if ev is None else {k: round(v, 4) if isinstance(v, float) else v
                                                                for k, v in ev.items()}}
     return {"window_s": [round(start, 3), round(end, 3)], "resolution_s": resolution, "slices": int(len(grid)),
+            "labels_compared": [str(x) for x in labels],
             "tolerance_s": tolerance, "kappa": round(cohen_kappa(a, b), 4),
-            "percent_agreement": round(percent_agreement(a, b), 4), "labels": per_label, "confusion": confusion}
+            "percent_agreement": round(percent_agreement(a, b), 4), "labels": per_label, "confusion": confusion,
+            "relabel": dict(mapping) if mapping else None}
 
 
 def report_text(title: str, r: dict) -> str:
-    """The comparison as a few plain lines and a confusion table."""
+    """The comparison as a few plain lines and a confusion table (columns as wide as their labels)."""
+    labels = list(r["confusion"])
+    lw = max([18, *(len(str(lab)) for lab in labels)])
     lines = [title, f"  window {r['window_s'][0]:.1f}-{r['window_s'][1]:.1f} s, {r['slices']} slices of "
-             f"{r['resolution_s']} s: Cohen's kappa {r['kappa']:.3f}, agreement {r['percent_agreement']:.1%}"]
-    lines.append(f"  {'label':<18} {'ref s':>7} {'pred s':>7} {'prec':>6} {'recall':>6}  events (onset +-"
+             f"{r['resolution_s']} s: Cohen's kappa {r['kappa']:.3f}, agreement {r['percent_agreement']:.1%}",
+             "  labels compared" + (" (after relabelling)" if r.get("relabel") else "") + ": "
+             + ", ".join(map(str, labels))]
+    lines.append(f"  {'label':<{lw}} {'ref s':>7} {'pred s':>7} {'prec':>6} {'recall':>6}  events (onset +-"
                  f"{r['tolerance_s']} s)")
     for lab, x in r["labels"].items():
         fmt = lambda v: f"{v:6.2f}" if v is not None else "     -"  # noqa: E731
         ev = x["event_f1"]
         evs = f"F1 {ev['f1']:.2f} ({ev['matched']}/{ev['reference']} found, {ev['predicted']} coded)" if ev else ""
-        lines.append(f"  {str(lab)[:18]:<18} {x['reference_s']:7.1f} {x['predicted_s']:7.1f} {fmt(x['precision'])} "
+        lines.append(f"  {str(lab):<{lw}} {x['reference_s']:7.1f} {x['predicted_s']:7.1f} {fmt(x['precision'])} "
                      f"{fmt(x['recall'])}  {evs}")
-    labels = list(r["confusion"])
+    cw = max([10, *(len(str(lab)) for lab in labels)]) + 1
     lines.append("  confusion (rows: reference, columns: compared), slices:")
-    lines.append("  " + " " * 18 + "".join(f"{str(lab)[:10]:>11}" for lab in labels))
+    lines.append("  " + " " * lw + "".join(f"{str(lab):>{cw}}" for lab in labels))
     for ra in labels:
-        lines.append(f"  {str(ra)[:18]:<18}" + "".join(f"{r['confusion'][ra][pb]:>11}" for pb in labels))
+        lines.append(f"  {str(ra):<{lw}}" + "".join(f"{r['confusion'][ra][pb]:>{cw}}" for pb in labels))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ on stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import PRESETS, Config
-from .errors import InputError, VigvisionError
+from .errors import AnalysisInterrupted, InputError, VigvisionError, caused_by_interrupt
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -157,14 +158,17 @@ def moments_text(result, top: int | None = None) -> str:
 
 def cmd_metrics(args) -> int:
     from .result import load
-    from .tables import minute_rows, to_csv, video_row, write_csv
+    from .tables import minute_rows, person_rows, to_csv, video_row, write_csv
 
+    if args.per_minute and args.per_person:
+        raise InputError("metrics: --per-minute or --per-person, one of the two")
     results = [load(folder) for folder in args.outdirs]     # every folder is read before anything is written
-    rows = [r for res in results for r in (minute_rows(res) if args.per_minute else [video_row(res)])]
+    rows_of, unit = ((minute_rows, "per minute") if args.per_minute else (person_rows, "per person")
+                     if args.per_person else (lambda res: [video_row(res)], "per video"))
+    rows = [r for res in results for r in rows_of(res)]
     if args.csv:
         write_csv(args.csv, rows)
-        print(f"{args.csv}: {len(rows)} rows ({'per minute' if args.per_minute else 'per video'}, "
-              f"{len(results)} videos)")
+        print(f"{args.csv}: {len(rows)} rows ({unit}, {len(results)} videos)")
     else:
         to_csv(rows, sys.stdout)
     return 0
@@ -214,7 +218,7 @@ def cmd_render(args) -> int:
     if not args.moment and (args.start is None or args.end is None):
         raise InputError("render: say what to render: --moment ID, or --start S --end E")
     start, end = _span(result, args)
-    moment = next((m for m in result.moments if m["id"] == args.moment), None)
+    moment = _guider_moment(result, args.outdir, args.moment) if args.moment else None
     if args.stills:
         if moment is None:
             raise InputError("render: --stills needs --moment (the stills are a moment's key instants)")
@@ -231,13 +235,28 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _guider_moment(result, outdir, key: str) -> dict:
+    """Moment ``key`` as the guider has it: for a case of a review workspace, with the times they set
+    (and the evidence of that span) or one of their own moments; else as the analysis proposed it."""
+    decided = {m.key: m for m in _decisions_for(outdir) or []}
+    proposed = next((m for m in result.moments if m["id"] == key), None)
+    if key in decided:
+        from .moments import describe_span
+
+        d = decided[key]
+        persons = proposed["persons"] if proposed and d.source == "candidate" else None
+        return {**(proposed or {}), **describe_span(result, d.start, d.end, persons), "id": key,
+                "start": d.start, "end": d.end}
+    if proposed is None:
+        known = ", ".join(dict.fromkeys([m["id"] for m in result.moments] + list(decided))) or "none"
+        raise InputError(f"{result.folder}: no moment {key!r} (there are: {known})")
+    return proposed
+
+
 def _span(result, args) -> tuple[float, float | None]:
-    """--moment ID, or --start/--end (default: the whole video)."""
+    """--moment ID (with the guider's times, for a workspace case), or --start/--end (default: the whole video)."""
     if getattr(args, "moment", None):
-        moment = next((m for m in result.moments if m["id"] == args.moment), None)
-        if moment is None:
-            known = ", ".join(m["id"] for m in result.moments) or "none"
-            raise InputError(f"{result.folder}: no moment {args.moment!r} (there are: {known})")
+        moment = _guider_moment(result, args.outdir, args.moment)
         return moment["start"], moment["end"]
     return (args.start or 0.0), args.end
 
@@ -424,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"vigvision {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    a = sub.add_parser("analyze", help="analyse a video and write OUTDIR/analysis.json")
+    a = sub.add_parser("analyze", aliases=["analyse"], help="analyse a video and write OUTDIR/analysis.json")
     a.add_argument("video", help="video file (mp4, mov, mkv, avi, webm, ...)")
     a.add_argument("-o", "--output", metavar="OUTDIR", help="result folder (default: <video stem>.vigvision beside it)")
     _settings_args(a)
@@ -461,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("outdirs", nargs="+", metavar="OUTDIR")
     me.add_argument("--csv", metavar="FILE", help="write the table here (default: print it)")
     me.add_argument("--per-minute", action="store_true", help="one row per minute of each video")
+    me.add_argument("--per-person", action="store_true", help="one row per person of each video (long format), "
+                    "with role, time seen, partner gaze, talk share, laughter")
     me.set_defaults(func=cmd_metrics)
 
     b = sub.add_parser("batch", help="analyse every video of folders or lists, one result folder each; resumes, "
@@ -538,31 +559,52 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset's moment weights "
                    "(infant: pre-verbal, gaze and smiles weigh more; child; classroom: one adult, several children)")
     c.set_defaults(func=cmd_config)
+    p.commands = sub.choices   # name (and alias) -> its parser, for messages about mistyped options
     return p
 
 
-def _interrupted() -> int:
-    print("\nvigvision: interrupted; finished stages are cached, run the same command again to resume",
-          file=sys.stderr)
+def _interrupted(exc: BaseException, command: str | None) -> int:
+    """One line that says truthfully what an interrupt leaves behind."""
+    if isinstance(exc, AnalysisInterrupted):
+        what = exc.message()
+    elif command == "batch":
+        what = ("interrupted; finished videos are kept and the one in progress resumes from its finished stages: "
+                "run the same command again to go on")
+    else:
+        what = "interrupted; nothing half-written was left"
+    print(f"\nvigvision: {what}", file=sys.stderr)
     return EXIT_INTERRUPTED
-
-
-def _caused_by_interrupt(exc: BaseException) -> bool:
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # `kill` unwinds like Ctrl-C: temporary files are removed
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse like argparse, but a mistyped command or option is reported by the command it belongs to,
+    with its usage and the nearest known spelling (``--topp`` -> did you mean --top?)."""
+    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    commands = parser.commands
+    first = next((w for w in words if not w.startswith("-")), None)
+    if first is not None and first not in commands and words.index(first) == 0:
+        near = difflib.get_close_matches(first, list(commands), n=1)
+        parser.error(f"unknown command {first!r}" + (f"; did you mean {near[0]!r}?" if near else
+                                                      f" (commands: {', '.join(sorted(set(commands)))})"))
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        sub = commands[args.command]
+        known = [o for a in sub._actions for o in a.option_strings]
+        hints = []
+        for word in extra:
+            near = difflib.get_close_matches(word.split("=")[0], known, n=1) if word.startswith("-") else []
+            hints.append(f"{word} (did you mean {near[0]}?)" if near else word)
+        sub.error("unrecognized arguments: " + " ".join(hints))
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
@@ -572,15 +614,15 @@ def main(argv: list[str] | None = None) -> int:
     except VigvisionError as exc:
         print(f"vigvision: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, args.command)
     except BrokenPipeError:  # e.g. `vigvision config | head`
         return 0
     except Exception as exc:
         # An interrupt that lands inside native code (e.g. while mediapipe's module
         # initialises) surfaces as another error chained to the KeyboardInterrupt.
-        if _caused_by_interrupt(exc):
-            return _interrupted()
+        if caused_by_interrupt(exc):
+            return _interrupted(exc, args.command)
         raise
 
 

@@ -200,7 +200,11 @@ class MomentsConfig:
 
     preset: the footage these weights suit ("infant", "child", "classroom"): what
         ``vigvision config --preset NAME`` started from; informational.
-    count, min_s, max_s: at most this many moments, each min_s..max_s seconds long.
+    count, min_s, max_s: at most this many moments, each min_s..max_s seconds long. VIG practice shows
+        the parent a few short clips, each a few seconds up to about ten (Kennedy, Landor & Todd 2011,
+        *Video Interaction Guidance*; the app's advice: up to three clips of about 10 s). A clip must hold
+        a whole "yes-cycle": an initiative, the answer (within response_latency_s, 1.5 s) and how the child
+        receives it takes 3-4 s, plus a second of lead-in to see it begin: hence 5 s at the least.
     min_gap_s: chosen moments are at least this far apart (spread over the video).
     face_to_face_deg: both heads turned towards each other by at least this (yaw).
     close_faces: faces whose centres are within this many face widths are close.
@@ -215,7 +219,7 @@ class MomentsConfig:
 
     preset: str = "child"
     count: int = 10
-    min_s: float = 2.0
+    min_s: float = 5.0
     max_s: float = 10.0
     min_gap_s: float = 2.0
     face_to_face_deg: float = 20.0

@@ -37,3 +37,39 @@ class ConfigError(InputError):
 
 class ResultError(InputError):
     """An analysis folder is missing, incomplete or of an unsupported version."""
+
+
+class AnalysisInterrupted(KeyboardInterrupt):
+    """An analysis stopped by Ctrl-C or ``kill``, saying truthfully what it leaves to resume from.
+
+    ``cached``: the stages whose output is in the cache (a re-run reuses them); ``running``: the stage
+    that was cut, and how far it had got (0..1).
+    """
+
+    def __init__(self, cache: str, cached: list[str], running: str | None, fraction: float | None):
+        self.cache, self.cached, self.running, self.fraction = cache, list(cached), running, fraction
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        if self.running is None:
+            cut = "it was stopped between stages"
+        elif self.fraction is None:
+            cut = f"stopped during {self.running}"
+        else:
+            cut = f"the {self.running} stage was stopped at {100 * self.fraction:.0f}%"
+        if self.cached:
+            return (f"interrupted ({cut}); finished stages ({', '.join(self.cached)}) are cached in {self.cache}: "
+                    "run the same command again to resume from them")
+        return f"interrupted ({cut}); no stage had finished, so nothing is cached: running it again starts over"
+
+
+def caused_by_interrupt(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is, or was raised while handling, a KeyboardInterrupt (a signal that lands inside
+    native code, e.g. while mediapipe initialises, surfaces as another error chained to it)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -115,8 +115,11 @@ DECISION_COLUMNS = ("case", "moment", "source", "status", "start_s", "end_s", "d
 
 
 def decisions_table(case_id: str, moments) -> list[dict]:
-    """One row per moment (review.store.Moment), in DECISION_COLUMNS order."""
-    return [{"case": case_id, "moment": m.key, "source": m.source, "status": m.status,
+    """One row per moment (review.store.Moment), in DECISION_COLUMNS order; ``status`` in the words the app
+    shows (to decide / accepted / rejected), times as the guider left them (``proposed_*``: as first proposed)."""
+    from .review.store import STATUS_WORDS
+
+    return [{"case": case_id, "moment": m.key, "source": m.source, "status": STATUS_WORDS[m.status],
              "start_s": round(m.start, 3), "end_s": round(m.end, 3), "duration_s": round(m.end - m.start, 3),
              "proposed_start_s": m.proposed_start, "proposed_end_s": m.proposed_end, "rank": m.rank,
              "score": m.score, "principles": "; ".join(m.principles), "tags": "; ".join(m.tags), "note": m.note,

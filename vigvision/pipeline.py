@@ -27,7 +27,7 @@ import numpy as np
 
 from . import __version__
 from .config import Config, VisionConfig
-from .errors import InputError, MediaError
+from .errors import AnalysisInterrupted, InputError, MediaError, caused_by_interrupt
 from .hooks import Progress, ProgressHook, no_progress
 from .io.audio import Audio, AudioStream
 from .io.cache import StageCache, stage_key
@@ -165,6 +165,8 @@ class _Run:
     stages: tuple[Stage, ...]
     t_start: float = field(default_factory=time.monotonic)
     done_weight: float = 0.0
+    current: str | None = None        # the stage running now, and how far it has got (for an interrupt)
+    fraction: float | None = None
 
     @property
     def total_weight(self) -> float:
@@ -174,6 +176,8 @@ class _Run:
         # On "end"/"cached" the stage's weight is already in done_weight.
         frac_stage = min(done / total, 1.0) if total and event in ("start", "update") else 0.0
         overall = (self.done_weight + stage.weight * frac_stage) / self.total_weight
+        running = event in ("start", "update")
+        self.current, self.fraction = (stage.name, frac_stage) if running else (None, None)
         elapsed = time.monotonic() - self.t_start
         eta = elapsed * (1 - overall) / overall if overall > 0.02 else None
         self.hook(Progress(stage=stage.name, event=event, done=done, total=total, unit=stage.unit,
@@ -214,28 +218,20 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     run = _Run(hook=hook, stages=STAGES)
     outputs: dict[str, Any] = {}
     keys: dict[str, str] = {}
-    for stage in STAGES:
-        keys[stage.name] = key = stage_key(
-            video_sha256=video_sha, stage=stage.name, version=stage.version,
-            config_hash=config.settings_hash(stage.settings), upstream={d: keys[d] for d in stage.depends})
-        cached = cache.get(stage.name, key)
-        if cached is not None:
-            outputs[stage.name] = stage.load(cached)
-            timings[stage.name] = 0.0
-            run.done_weight += stage.weight
-            run.emit(stage, "cached", 1.0, 1.0)
-            continue
-        run.emit(stage, "start", 0.0, info.duration_s)
-        t = time.perf_counter()
-        with cache.writing(stage.name, key) as folder:
-            stage.run(StageContext(info=info, config=config, inputs={d: outputs[d] for d in stage.depends},
-                                   report=lambda done, s=stage: run.emit(s, "update", done, info.duration_s),
-                                   folder=folder))
-        outputs[stage.name] = stage.load(cache.folder(stage.name, key))
-        timings[stage.name] = time.perf_counter() - t
-        run.done_weight += stage.weight
-        run.emit(stage, "end", 1.0, 1.0, stage_s=timings[stage.name])
+    try:
+        _run_stages(run, cache, info, video_sha, config, outputs, keys, timings)
+        run.current = "persons, voices and moments"   # the steps after the cached stages
+        return _finish(video, out, info, video_sha, config, roles, outputs, timings)
+    except BaseException as exc:
+        if not caused_by_interrupt(exc) or isinstance(exc, AnalysisInterrupted):
+            raise
+        cached = [s.name for s in STAGES if s.name in keys and cache.get(s.name, keys[s.name]) is not None]
+        raise AnalysisInterrupted(str(cache.root), cached, run.current, run.fraction) from exc
 
+
+def _finish(video: Path, out: Path, info: VideoInfo, video_sha: str, config: Config, roles: dict | None,
+            outputs: dict[str, Any], timings: dict[str, float]) -> Analysis:
+    """From the stage outputs to the written result: persons, voices, moments, analysis.json."""
     frames: FrameTable = outputs["vision"].frames
     audio: Audio | None = outputs["audio"]
     t = time.perf_counter()
@@ -259,6 +255,32 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     data["timings_s"]["moments"] = round(time.perf_counter() - t, 4)
     write_result(out, data, frames=frames_table(frames.times_s, frames.source_index), signals=vision.signals)
     return load(out, check_schema=False)
+
+
+def _run_stages(run: "_Run", cache: StageCache, info: VideoInfo, video_sha: str, config: Config,
+                outputs: dict[str, Any], keys: dict[str, str], timings: dict[str, float]) -> None:
+    """Run (or load from the cache) every stage in order, filling ``outputs``, ``keys`` and ``timings``."""
+    for stage in STAGES:
+        keys[stage.name] = key = stage_key(
+            video_sha256=video_sha, stage=stage.name, version=stage.version,
+            config_hash=config.settings_hash(stage.settings), upstream={d: keys[d] for d in stage.depends})
+        cached = cache.get(stage.name, key)
+        if cached is not None:
+            outputs[stage.name] = stage.load(cached)
+            timings[stage.name] = 0.0
+            run.done_weight += stage.weight
+            run.emit(stage, "cached", 1.0, 1.0)
+            continue
+        run.emit(stage, "start", 0.0, info.duration_s)
+        t = time.perf_counter()
+        with cache.writing(stage.name, key) as folder:
+            stage.run(StageContext(info=info, config=config, inputs={d: outputs[d] for d in stage.depends},
+                                   report=lambda done, s=stage: run.emit(s, "update", done, info.duration_s),
+                                   folder=folder))
+        outputs[stage.name] = stage.load(cache.folder(stage.name, key))
+        timings[stage.name] = time.perf_counter() - t
+        run.done_weight += stage.weight
+        run.emit(stage, "end", 1.0, 1.0, stage_s=timings[stage.name])
 
 
 def add_moments(data: dict, signals, config: Config) -> None:

@@ -22,7 +22,7 @@ from .io.audio import read_span
 from .io.encode import VideoWriter, jpeg_bytes
 from .io.files import atomic_path
 from .io.video import VideoReader, probe
-from .time import clock
+from .time import clock, sample_step, sampled_runs
 
 STRIP_LANE_PX = 16
 COLOURS = {"P1": (66, 135, 245), "P2": (245, 130, 48), "P3": (60, 180, 75), "P4": (145, 30, 180)}
@@ -123,10 +123,9 @@ def strip(ov: Overlay, width: int, start: float, end: float) -> tuple[np.ndarray
         lanes.append((f"{pid} voice", [(s["start"], s["end"]) for s in ov.speech if s.get("person") == pid], VOICE))
         r = ov.rows.get(pid)
         looks = []
-        if r is not None:
+        if r is not None:  # only what was measured: a stretch where the face was not seen stays blank
             at_partner = np.isin(r["gaze_target"].astype(str), [q["id"] for q in ov.persons if q["id"] != pid])
-            for a, b in _runs(r["time_s"], at_partner, ov.step_s):
-                looks.append((a, b))
+            looks = sampled_runs(r["time_s"], at_partner, sample_step(r["time_s"], ov.step_s)).to_list()
         lanes.append((f"{pid} looks", looks, GAZE))
     lanes.append(("mutual", ov.mutual, MUTUAL))
     lanes.append(("moments", [(m["start"], m["end"]) for m in ov.moments], MOMENT))
@@ -146,17 +145,6 @@ def strip(ov: Overlay, width: int, start: float, end: float) -> tuple[np.ndarray
         cv2.line(out, (to_x(t), 0), (to_x(t), out.shape[0]), (255, 255, 255), 2)
         return out
     return img, at
-
-
-def _runs(times: np.ndarray, mask: np.ndarray, step: float) -> list[tuple[float, float]]:
-    out, start = [], None
-    for t, m in zip(times, mask):
-        if m and start is None:
-            start = t
-        if start is not None and (not m or t == times[-1]):
-            out.append((float(start), float(t if not m else t + step)))
-            start = None
-    return out
 
 
 def render(analysis, out: str | Path, *, start: float, end: float, slow: float = 1.0,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from .io.files import atomic_open
+from .moments.interaction import main_pair
 from .result import Analysis
 from .time import Intervals, Span
 
@@ -24,17 +25,30 @@ def _id_columns(result: Analysis) -> dict:
             "preset": result.data["config"].get("moments", {}).get("preset")}
 
 
+ROLES = ("adult", "child")
+
+
 def video_row(result: Analysis) -> dict:
-    """One video's metrics, flattened to columns."""
+    """One video's metrics, flattened to columns named by role, so a study's rows line up across videos.
+
+    Per-person columns are those of the main pair (:func:`main_pair`: the adult and the child seen
+    together longest): ``adult_id``/``child_id`` name them in this video, ``adult_seen_s`` is the time
+    the adult's face was seen, the denominator of ``adult_partner_gaze_fraction``. Proximity is the
+    main pair's. Every person of every pair is in :func:`person_rows`.
+    """
     m = result.metrics
+    pair = main_pair(result.persons, m.get("proximity"))
+    who = dict(zip(ROLES, pair)) if pair else {}
     row = {**_id_columns(result), "duration_s": result.video.get("duration_s"), "persons": len(result.persons),
            "roles": " ".join(f"{p['id']}={p['role']}" for p in result.persons),
-           "moments": len(result.moments)}
+           "moments": len(result.moments), **{f"{r}_id": who.get(r) for r in ROLES}}
     ec = m.get("eye_contact")
     for k in ("episodes", "episodes_per_minute", "total_s", "mean_s", "fraction"):
         row[f"eye_contact_{k}"] = ec.get(k) if ec else None
-    for p in result.persons:
-        row[f"partner_gaze_fraction_{p['id']}"] = ec["partner_gaze_fraction"].get(p["id"]) if ec else None
+    for role in ROLES:
+        person = _person_metrics(result, who.get(role))
+        for k in ("seen_s", "partner_gaze_fraction", "talk_share"):
+            row[f"{role}_{k}"] = person.get(k)
     tt = m.get("turn_taking")
     for k in ("turns", "turns_per_minute", "switches", "switches_per_minute", "overlap_fraction", "vocal_s"):
         row[f"turn_taking_{k}"] = tt.get(k) if tt else None
@@ -42,19 +56,45 @@ def video_row(result: Analysis) -> dict:
     row["response_latency_median_s"] = lat.get("median")
     iqr = lat.get("iqr") or [None, None]
     row["response_latency_q1_s"], row["response_latency_q3_s"] = iqr
-    for who, share in ((tt or {}).get("talk_share") or {}).items():
-        row[f"talk_share_{who}"] = share
-    pairs = (m.get("proximity") or {}).get("pairs") or []
-    if pairs:
-        main = pairs[0]
-        row["proximity_median_distance_m"] = main.get("median_distance_m")
-        row["proximity_median_distance_faces"] = main.get("median_distance_faces")
-        row["proximity_close_s"] = main.get("close_s")
+    ids = {p["id"] for p in result.persons}
+    shares = (tt or {}).get("talk_share") or {}
+    # voices given to no person seen: their share is time nobody on screen can be credited with
+    row["unmatched_voice_talk_share"] = round(sum(v for k, v in shares.items() if k not in ids), 4) if tt else None
+    prox = _pair_proximity(m, pair)
+    for k in ("both_seen_s", "median_distance_m", "median_distance_faces", "close_s"):
+        row[f"proximity_{k}"] = prox.get(k)
     joy = m.get("shared_joy") or {}
     row["shared_joy_score"] = joy.get("score")
-    for who, j in (joy.get("per_child") or {}).items():
-        row[f"laughing_s_{who}"] = j.get("laughing_s")
+    row["child_laughing_s"] = _person_metrics(result, who.get("child")).get("laughing_s")
     return row
+
+
+def _pair_proximity(metrics: dict, pair: tuple[str, str] | None) -> dict:
+    if pair is None:
+        return {}
+    return next((p for p in (metrics.get("proximity") or {}).get("pairs", []) if set(p["persons"]) == set(pair)), {})
+
+
+def _person_metrics(result: Analysis, pid: str | None) -> dict:
+    """One person's per-person metrics (None where not measured); {} for no person."""
+    if pid is None:
+        return {}
+    m = result.metrics
+    ec, tt = m.get("eye_contact"), m.get("turn_taking")
+    person = next((p for p in result.persons if p["id"] == pid), {})
+    seen = (ec or {}).get("partner_gaze_seen_s", {}).get(pid, person.get("seen_s"))
+    return {"seen_s": seen,
+            "partner_gaze_fraction": ec["partner_gaze_fraction"].get(pid) if ec else None,
+            "talk_share": tt["talk_share"].get(pid, 0.0) if tt and tt.get("talk_share") else None,
+            "laughing_s": ((m.get("shared_joy") or {}).get("per_child") or {}).get(pid, {}).get("laughing_s")}
+
+
+def person_rows(result: Analysis) -> list[dict]:
+    """Long format: one row per person of a video, with their role and per-person metrics, and whether
+    they are in the video's main pair (the columns of :func:`video_row`)."""
+    pair = main_pair(result.persons, result.metrics.get("proximity")) or ()
+    return [{**_id_columns(result), "person": p["id"], "role": p["role"], "in_main_pair": p["id"] in pair,
+             **_person_metrics(result, p["id"])} for p in result.persons]
 
 
 def minute_rows(result: Analysis) -> list[dict]:

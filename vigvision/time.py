@@ -86,6 +86,32 @@ def clock(t: float) -> str:
     return f"{int(m)}:{s:04.1f}"
 
 
+def parse_clock(text: str | float) -> float:
+    """A time typed by a person, in seconds: ``"1:02.5"`` (m:ss.s, as :func:`clock` writes it),
+    ``"1:02:03"`` (h:mm:ss) or plain seconds ``"62.5"``. Raises InputError naming what was typed.
+
+    >>> parse_clock("1:02.5"), parse_clock("62.5"), parse_clock("1:00:00")
+    (62.5, 62.5, 3600.0)
+    """
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        parts = str(text).strip().split(":")
+        try:
+            nums = [float(p) for p in parts]
+        except ValueError:
+            nums = []
+        ok = 1 <= len(nums) <= 3 and all(n >= 0 for n in nums) and all(n < 60 for n in nums[1:])
+        if not ok or not all(p.strip() for p in parts):
+            raise InputError(f"{str(text).strip()!r} is not a time: type m:ss.s (e.g. 1:02.5) or seconds (62.5)")
+        value = 0.0
+        for n in nums:
+            value = value * 60 + n
+    if not np.isfinite(value) or value < 0:
+        raise InputError(f"{text!r} is not a time: it must be 0 or more seconds")
+    return value
+
+
 def to_index(t: float | np.ndarray, rate: float, *, rounding: str = "nearest"):
     """Seconds -> integer index at ``rate`` per second.
 
@@ -298,3 +324,25 @@ def _normalise(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.nda
     out_ends = np.zeros(len(out_starts))
     np.maximum.at(out_ends, group, ends)
     return out_starts, out_ends
+
+
+def sample_step(times: np.ndarray, nominal: float) -> float:
+    """The spacing of measurements taken at ``times``: the nominal step (1 / analysis fps), or the
+    median spacing where the samples are sparser (a 5 fps source analysed at 10 fps)."""
+    t = np.unique(np.asarray(times, dtype=np.float64))
+    d = np.diff(t)
+    d = d[d > 1e-9]
+    return max(float(nominal), float(np.median(d))) if len(d) else float(nominal)
+
+
+def sampled_runs(times: np.ndarray, mask: np.ndarray, step: float) -> Intervals:
+    """Where ``mask`` holds over measurements taken every ``step`` seconds: each sample stands for
+    ``[t, t + step)``; neighbours join across timing jitter (under half a step), but a stretch with no
+    measurement stays a gap: a sample at 40.7 s and the next at 48.3 s are two runs, not one.
+
+    >>> sampled_runs(np.array([0.0, 0.1, 0.2, 3.0]), np.array([1, 1, 1, 1], bool), 0.1).to_list()
+    [(0.0, 0.30000000000000004), (3.0, 3.1)]
+    """
+    t = np.asarray(times, dtype=np.float64)[np.asarray(mask, dtype=bool)]
+    return Intervals.from_arrays(t, t + step).support(0.5 * step)
+

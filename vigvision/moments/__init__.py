@@ -12,12 +12,12 @@ from ..config import MomentsConfig
 from ..time import Span
 from . import explain
 from .cues import pair_cues
-from .interaction import Interaction
+from .interaction import Interaction, main_pair
 from .rank import choose, score_windows
 
 PRINCIPLE_NAMES = explain.PRINCIPLE_NAMES  # the Principles of Attuned Interaction, in their usual order
 
-__all__ = ["Interaction", "PRINCIPLE_NAMES", "find_moments"]
+__all__ = ["Interaction", "PRINCIPLE_NAMES", "describe", "describe_span", "find_moments"]
 
 
 def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:
@@ -27,13 +27,39 @@ def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:
     out = []
     for rank, w in enumerate(choose(windows, cfg), start=1):
         span = Span(w.start, w.end)
-        items = explain.evidence(ix, cues[w.pair], span, *w.pair)
-        illustrated = explain.principles(items)
         out.append({"id": f"M{rank}", "rank": rank, "start": w.start, "end": w.end, "score": round(w.score, 3),
-                    "persons": list(w.pair), "cues": items, "principles": illustrated,
-                    "explanation": explain.explanation(span, items, illustrated),
+                    "persons": list(w.pair), **_described(ix, cues[w.pair], span, w.pair),
                     "keyframe_s": round(keyframe(cues[w.pair], span), 3), "thumbnail": None})
     return out
+
+
+def _described(ix: Interaction, cues: dict, span: Span, pair: tuple[str, str]) -> dict:
+    items = explain.evidence(ix, cues, span, *pair)
+    illustrated = explain.principles(items)
+    return {"cues": items, "principles": illustrated, "explanation": explain.explanation(span, items, illustrated)}
+
+
+def describe(ix: Interaction, cfg: MomentsConfig, start: float, end: float,
+             persons: tuple[str, str] | list[str] | None = None) -> dict:
+    """The evidence of any span, worded as a candidate's: ``{persons, cues, principles, explanation,
+    keyframe_s}``. For a moment whose times the guider moved, or one of their own: what was measured
+    in *their* span, from the stored episodes and signals (no decoding). ``persons``: the (adult, child)
+    pair, default the video's main pair (:func:`interaction.main_pair`)."""
+    pair = tuple(persons) if persons else main_pair(ix.persons, ix.proximity)
+    span = Span(float(start), float(end))
+    if pair is None:  # nobody seen: nothing measured about a pair
+        return {"persons": [], "cues": [], "principles": [], "explanation": explain.explanation(span, [], []),
+                "keyframe_s": round(span.middle, 3)}
+    cues = pair_cues(ix, pair[0], pair[1], cfg)
+    return {"persons": list(pair), **_described(ix, cues, span, pair), "keyframe_s": round(keyframe(cues, span), 3)}
+
+
+def describe_span(analysis, start: float, end: float, persons=None) -> dict:
+    """:func:`describe` for a loaded analysis (vigvision.load), with the settings it was made with."""
+    from ..config import Config
+
+    config = Config.from_dict(analysis.config, source=f"{analysis.folder}: config")
+    return describe(Interaction.from_result(analysis.data, analysis.signals()), config.moments, start, end, persons)
 
 
 def keyframe(cues: dict, span: Span) -> float:

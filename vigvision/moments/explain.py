@@ -86,7 +86,7 @@ def principles(items: list[dict]) -> list[str]:
 
 def explanation(span: Span, items: list[dict], illustrated: list[str]) -> str:
     """One paragraph: when, what was measured, which principles it may illustrate."""
-    what = "; ".join(e["text"] for e in items)
+    what = "; ".join(e["text"] for e in items) or "no cue of attuned interaction was measured in this span"
     text = f"From {clock(span.start)} to {clock(span.end)}: {what}."
     if illustrated:
         text += " This may show " + _and(illustrated) + "."

@@ -23,33 +23,57 @@ class Interaction:
     turns: list[dict] = field(default_factory=list)         # start, end, speaker, kind, person
     signals: pd.DataFrame = field(default_factory=pd.DataFrame)
     analysis_fps: float = 10.0
+    proximity: dict = field(default_factory=dict)           # metrics.proximity: pairs, time seen together
 
     @classmethod
     def from_result(cls, data: dict, signals: pd.DataFrame) -> "Interaction":
         """From an analysis.json dict and its signals table."""
         return cls(duration_s=float(data["video"]["duration_s"]), persons=data["persons"], gaze=data["gaze"],
                    mutual_gaze=data["mutual_gaze"], speech=data["speech"], turns=data["turns"], signals=signals,
-                   analysis_fps=float(data["config"]["ingest"]["analysis_fps"]))
+                   analysis_fps=float(data["config"]["ingest"]["analysis_fps"]),
+                   proximity=data.get("metrics", {}).get("proximity") or {})
 
     def role(self, pid: str) -> str:
         return next((p["role"] for p in self.persons if p["id"] == pid), "unknown")
 
     def pairs(self) -> list[tuple[str, str]]:
-        """Who to look at together, as (adult, child): every adult with every child where roles are
-        known (a classroom: the teacher with each pupil), else the two persons seen longest."""
-        adults = [p["id"] for p in self.persons if p["role"] == "adult"]
-        children = [p["id"] for p in self.persons if p["role"] == "child"]
-        if adults and children:
-            return [(a, c) for a in adults for c in children]
-        main = sorted(self.persons, key=lambda p: -p.get("seen_s", 0))[:2]
-        return [(main[0]["id"], main[1]["id"])] if len(main) == 2 else []
+        """Who to look at together, as (adult, child): see :func:`pairs`."""
+        return pairs(self.persons)
 
     def rows(self, pid: str) -> pd.DataFrame:
         if not len(self.signals):
             return self.signals
         return self.signals[self.signals.person == pid].sort_values("time_s")
 
+    def seen(self, pid: str) -> Intervals:
+        """The time ``pid`` was seen: the cells of the analysed frames with a row for them. The
+        denominator of every "share of the time seen" metric, so a share can never exceed 1."""
+        rows = self.rows(pid)
+        if not len(rows):
+            return Intervals()
+        times = rows.time_s.to_numpy()
+        return self.frame_cells(times, np.ones(len(times), bool))
+
     def frame_cells(self, times: np.ndarray, mask: np.ndarray) -> Intervals:
         """The time cells of the frames where ``mask`` holds (each frame stands for 1/fps)."""
         times = np.asarray(times, float)[mask]
         return Intervals.from_arrays(times, times + 1.0 / self.analysis_fps)
+
+
+def pairs(persons: list[dict]) -> list[tuple[str, str]]:
+    """Who to look at together, as (adult, child): every adult with every child where roles are
+    known (a classroom: the teacher with each pupil), else the two persons seen longest."""
+    adults = [p["id"] for p in persons if p["role"] == "adult"]
+    children = [p["id"] for p in persons if p["role"] == "child"]
+    if adults and children:
+        return [(a, c) for a in adults for c in children]
+    main = sorted(persons, key=lambda p: -p.get("seen_s", 0))[:2]
+    return [(main[0]["id"], main[1]["id"])] if len(main) == 2 else []
+
+
+def main_pair(persons: list[dict], proximity: dict | None) -> tuple[str, str] | None:
+    """The pair a guider cares about: of :func:`pairs`, the one seen together longest (``both_seen_s``
+    of ``metrics.proximity``); ties and pairs never seen together keep the order of :func:`pairs`."""
+    together = {frozenset(p["persons"]): p.get("both_seen_s") or 0.0 for p in (proximity or {}).get("pairs", [])}
+    options = pairs(persons)
+    return max(options, key=lambda ac: together.get(frozenset(ac), 0.0)) if options else None

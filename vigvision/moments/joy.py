@@ -78,10 +78,10 @@ def shared_joy(ix: Interaction, cfg: MomentsConfig) -> dict:
     ``score`` is the highest child's laughing share: the per-video "child laughed" score."""
     per, score, sounded = {}, None, heard(ix)
     for adult, child in ix.pairs():
-        seen = next((p.get("seen_s") for p in ix.persons if p["id"] == child), None)
+        seen = ix.seen(child).total     # the same cells the laughter is measured on: a share <= 1
         opened = open_smile(ix, child, cfg)
         laugh = opened & sounded
-        share = round(laugh.total / seen, 4) if seen else None
+        share = round(laugh.total / seen, 4) if seen > 0 else None
         per[child] = {"laughing_s": round(laugh.total, 3), "laughing_fraction": share,
                       "open_smile_s": round(opened.total, 3),
                       "shared_s": round((laugh & smiling(ix, adult, cfg)).total, 3)}

@@ -9,14 +9,21 @@ from .interaction import Interaction
 
 def eye_contact(ix: Interaction) -> dict:
     """Mutual-gaze episodes (all pairs): count, per minute, total and mean duration, share of the
-    video; and per person, the share of the time they were seen that they looked at a person."""
+    video; and per person, the share of the time they were seen that they looked at a person.
+
+    ``partner_gaze_fraction[P]`` = (time P's gaze episodes point at a person AND P's face was seen)
+    / ``partner_gaze_seen_s[P]`` (the time P's face was seen: P's analysed frames, each standing for one
+    analysis step). Episodes bridge short gaps where the face was not seen; those gaps are not counted
+    on either side, so the fraction is a share of measured time and never exceeds 1."""
     durations = np.array([e["end"] - e["start"] for e in ix.mutual_gaze])
     minutes = ix.duration_s / 60 if ix.duration_s > 0 else float("nan")
-    partner = {}
+    partner, seen_s = {}, {}
     ids = {p["id"] for p in ix.persons}
     for p in ix.persons:
+        seen = ix.seen(p["id"])
         looking = Intervals([(e["start"], e["end"]) for e in ix.gaze if e["person"] == p["id"] and e["target"] in ids])
-        partner[p["id"]] = round(looking.total / p["seen_s"], 4) if p.get("seen_s") else None
+        seen_s[p["id"]] = round(seen.total, 3)
+        partner[p["id"]] = round((looking & seen).total / seen.total, 4) if seen.total > 0 else None
     return {
         "episodes": int(len(durations)),
         "episodes_per_minute": round(len(durations) / minutes, 3) if minutes == minutes else None,
@@ -24,4 +31,5 @@ def eye_contact(ix: Interaction) -> dict:
         "mean_s": round(float(durations.mean()), 3) if len(durations) else None,
         "fraction": round(float(durations.sum()) / ix.duration_s, 4) if ix.duration_s > 0 else None,
         "partner_gaze_fraction": partner,
+        "partner_gaze_seen_s": seen_s,
     }

@@ -2,7 +2,8 @@
 
     lanes:    DataFrame(lane, person, what, start, end) - per person their gaze target, vocal
               activity and smiles; one lane for mutual gaze
-    distance: DataFrame(time_s, faces_apart, pair) - face centres apart in face widths, per (adult, child) pair
+    distance: DataFrame(time_s, faces_apart, pair, segment) - face centres apart in face widths, per (adult,
+              child) pair, where both faces were seen; a segment is one run of consecutive measurements
 
 It reads the same Interaction the moment finder reads (no decoding), so it is cheap to draw.
 """
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..config import MomentsConfig
 from .cues import face_distance, smiling
+from ..time import sample_step, sampled_runs
 from .interaction import Interaction
 
 LANE_COLUMNS = ["lane", "person", "what", "start", "end"]
+DISTANCE_COLUMNS = ["time_s", "faces_apart", "pair", "segment"]
 
 
 @dataclass
@@ -54,13 +58,21 @@ def build(ix: Interaction, cfg: MomentsConfig) -> Timeline:
             rows.append(("voice not matched to a face", None, f"voice {s.get('voice', '?')}", s["start"], s["end"]))
     for m in ix.mutual_gaze:
         rows.append(("mutual gaze", None, "look at each other", m["start"], m["end"]))
-    dist = []
-    for a, b in ix.pairs():
-        t, d = face_distance(ix, a, b)
-        dist.append(pd.DataFrame({"time_s": t, "faces_apart": d, "pair": f"{a}-{b}"}))
+    dist = [_distance(ix, a, b) for a, b in ix.pairs()]
     return Timeline(ix.duration_s, pd.DataFrame(rows, columns=LANE_COLUMNS),
-                    pd.concat(dist, ignore_index=True) if dist else
-                    pd.DataFrame(columns=["time_s", "faces_apart", "pair"]))
+                    pd.concat(dist, ignore_index=True) if dist else pd.DataFrame(columns=DISTANCE_COLUMNS))
+
+
+def _distance(ix: Interaction, a: str, b: str) -> pd.DataFrame:
+    """The pair's distance where both were measured; ``segment`` numbers the runs of consecutive
+    measurements, so a chart draws one line per run and leaves unseen stretches blank."""
+    t, d = face_distance(ix, a, b)
+    ok = np.isfinite(d)
+    t, d = t[ok], d[ok]
+    runs = sampled_runs(t, np.ones(len(t), bool), sample_step(t, 1.0 / ix.analysis_fps))
+    segment = np.searchsorted(runs.starts, t, side="right") - 1
+    return pd.DataFrame({"time_s": t, "faces_apart": d, "pair": f"{a}-{b}",
+                         "segment": [f"{a}-{b}:{k}" for k in segment]}, columns=DISTANCE_COLUMNS)
 
 
 def from_analysis(analysis) -> Timeline:

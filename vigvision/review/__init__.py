@@ -7,7 +7,7 @@ The app (``app/``) sits on this and on :mod:`vigvision.export`; it never reaches
     jobs.start(ws, case.id)                   # analysis in the background
     ws.store.decide(case.id, "M1", "accepted")
 """
-from .store import Case, Moment, ReviewStore
+from .store import STATUS_WORDS, Case, Moment, ReviewStore
 from .workspace import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, Workspace, safe_name
 
-__all__ = ["Case", "Moment", "ReviewStore", "Workspace", "DEFAULT_WORKSPACE", "MAX_UPLOAD_MB", "safe_name"]
+__all__ = ["STATUS_WORDS", "Case", "Moment", "ReviewStore", "Workspace", "DEFAULT_WORKSPACE", "MAX_UPLOAD_MB", "safe_name"]

@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import export
 from ..errors import VigvisionError
 from ..hooks import Progress
+from .evidence import describer
 from .workspace import Workspace
 
 _MIN_INTERVAL_S = 0.5   # progress writes per second, at most about two
@@ -101,7 +102,7 @@ def run(ws: Workspace, case_id: str, *, preset: str | None = None) -> None:
     if (too_big or not export.browser_playable(source)) and not preview.is_file():
         ws.store.set_state(case_id, "analysing", stage="preview", overall=0.99, eta_s=None, pid=os.getpid())
         export.export_clip(ws.video_path(case), 0.0, float(result.video["duration_s"]), preview, max_side=720)
-    counts = ws.store.sync_candidates(case_id, result["moments"])
+    counts = ws.store.sync_candidates(case_id, result["moments"], describe=describer(result))
     ws.store.set_state(case_id, "ready", stage=None, overall=1.0, eta_s=0.0, error=None, pid=None)
     print(f"{case_id}: ready, {counts['candidates']} candidates, {counts['carried']} earlier decisions carried over"
           + (f", {counts['kept_stale']} kept from the earlier analysis" if counts["kept_stale"] else ""), flush=True)

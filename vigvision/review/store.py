@@ -13,20 +13,28 @@ new candidates they overlap most (by time), so re-ranking never loses work.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..errors import InputError
+from ..time import clock
 
 DB_FILE = "vigvision-review.sqlite"
 STATUSES = ("proposed", "accepted", "rejected")
 CASE_STATES = ("new", "analysing", "ready", "failed")
 # A new candidate takes an old decision when they share at least this share of the shorter one.
 CARRY_OVERLAP = 0.5
+MIN_MOMENT_S = 0.1
+OWN_EXPLANATION = "Added by the guider."
+#: The words the guider sees for each status: the app, the CSV and the review sheet use these.
+STATUS_WORDS = {"proposed": "to decide", "accepted": "accepted", "rejected": "rejected"}
+#: the evidence of a moment's span: moment -> {"explanation": str, "principles": [str], ...}
+Describe = Callable[["Moment"], dict]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
@@ -231,15 +239,16 @@ class ReviewStore:
             raise InputError(f"a decision is one of {', '.join(STATUSES)}, not {status!r}")
         return self._change(case_id, key, status, lambda m: setattr(m, "status", status))
 
-    def adjust(self, case_id: str, key: str, start: float, end: float, *, duration_s: float | None = None) -> Moment:
-        start, end = round(max(0.0, float(start)), 4), round(float(end), 4)
-        if duration_s is not None:
-            end = min(end, duration_s)
-        if end - start < 0.1:
-            raise InputError(f"a moment must last at least 0.1 s (got {start:.2f}-{end:.2f} s)")
+    def adjust(self, case_id: str, key: str, start: float, end: float, *, duration_s: float | None = None,
+               describe: Describe | None = None) -> Moment:
+        """Move a moment's start and end. ``describe(moment)`` gives the evidence of its new span
+        (``{explanation, principles}``: :func:`vigvision.review.evidence.describer`), so its card, the CSV
+        and the review sheet speak of the guider's span, not the one first proposed."""
+        start, end = _span(start, end, duration_s)
 
         def apply(m: Moment) -> None:
             m.start, m.end = start, end
+            _describe(m, describe)
         return self._change(case_id, key, f"adjust {start:.2f}-{end:.2f}", apply)
 
     def tag(self, case_id: str, key: str, tags: list[str]) -> Moment:
@@ -249,18 +258,20 @@ class ReviewStore:
     def note(self, case_id: str, key: str, text: str) -> Moment:
         return self._change(case_id, key, "note", lambda m: setattr(m, "note", text))
 
-    def add_own(self, case_id: str, start: float, end: float, *, note: str = "") -> Moment:
-        """A moment the guider found: accepted at once (they chose it)."""
-        if end - start < 0.1:
-            raise InputError(f"a moment must last at least 0.1 s (got {start:.2f}-{end:.2f} s)")
+    def add_own(self, case_id: str, start: float, end: float, *, note: str = "", duration_s: float | None = None,
+                describe: Describe | None = None) -> Moment:
+        """A moment the guider found: accepted at once (they chose it). With ``describe``, its card also
+        says what was measured in it."""
+        start, end = _span(start, end, duration_s)
         with self._tx() as db:
             n = db.execute("SELECT COUNT(*) FROM moments WHERE case_id=? AND source='own'", (case_id,)).fetchone()[0]
             key = f"own-{n + 1}"
             while db.execute("SELECT 1 FROM moments WHERE case_id=? AND key=?", (case_id, key)).fetchone():
                 n += 1
                 key = f"own-{n + 1}"
-            m = Moment(case_id=case_id, key=key, source="own", start=round(start, 4), end=round(end, 4),
-                       status="accepted", note=note, explanation="Added by the guider.")
+            m = Moment(case_id=case_id, key=key, source="own", start=start, end=end,
+                       status="accepted", note=note, explanation=OWN_EXPLANATION)
+            _describe(m, describe)
             db.execute("INSERT INTO history (case_id, key, before, what, at) VALUES (?,?,?,?,?)",
                        (case_id, key, None, "add", time.time()))
             self._put(db, m)
@@ -277,12 +288,12 @@ class ReviewStore:
             else:
                 self._put(db, Moment(**json.loads(row["before"])))
             db.execute("DELETE FROM history WHERE id=?", (row["id"],))
-        return f"{row['what']} of {row['key']}"
+        return undone_words(row["what"], row["key"])
 
     def can_undo(self, case_id: str) -> bool:
         return self._db.execute("SELECT 1 FROM history WHERE case_id=? LIMIT 1", (case_id,)).fetchone() is not None
 
-    def sync_candidates(self, case_id: str, candidates: list[dict]) -> dict:
+    def sync_candidates(self, case_id: str, candidates: list[dict], *, describe: Describe | None = None) -> dict:
         """Load an analysis's ranked candidates, keeping the guider's work on earlier ones.
 
         A decided or edited earlier candidate goes to the new candidate it overlaps most (at least
@@ -309,8 +320,9 @@ class ReviewStore:
                 if best is not None and _overlap(best, c["start"], c["end"]) >= CARRY_OVERLAP:
                     taken.add(best.key)
                     m.status, m.tags, m.note = best.status, best.tags, best.note
-                    if best.adjusted:
+                    if best.adjusted:  # the guider's span, described anew from the new analysis
                         m.start, m.end = best.start, best.end
+                        _describe(m, describe)
                     carried += 1
                 self._put(db, m)
                 new_keys.add(m.key)
@@ -326,6 +338,38 @@ class ReviewStore:
                 new_keys.add(key)
                 stale += 1
         return {"candidates": len(candidates), "carried": carried, "kept_stale": stale}
+
+
+def undone_words(what: str, key: str) -> str:
+    """A history entry as the guider would say it: 'accepting M4', 'moving M2 to 0:40.0-0:44.5'."""
+    verb, _, rest = what.partition(" ")
+    if verb == "adjust":
+        a, _, b = rest.partition("-")
+        return f"moving {key} to {clock(float(a))}-{clock(float(b))}"
+    words = {"accepted": "accepting {}", "rejected": "rejecting {}", "proposed": "setting {} back to undecided",
+             "tag": "changing the tags of {}", "note": "changing the note of {}", "add": "adding {}"}
+    return words.get(verb, what + " of {}").format(key)
+
+
+def _span(start: float, end: float, duration_s: float | None) -> tuple[float, float]:
+    """A moment's times, checked: finite, inside the video, at least MIN_MOMENT_S long."""
+    if not (math.isfinite(float(start)) and math.isfinite(float(end))):
+        raise InputError(f"a moment's start and end must be times in seconds (got {start}, {end})")
+    start, end = round(max(0.0, float(start)), 4), round(float(end), 4)
+    if duration_s is not None:
+        end = min(end, round(float(duration_s), 4))
+    if end - start < MIN_MOMENT_S:
+        raise InputError(f"a moment must last at least {MIN_MOMENT_S} s (got {start:.2f}-{end:.2f} s)")
+    return start, end
+
+
+def _describe(m: Moment, describe: Describe | None) -> None:
+    """Give a moment the evidence of its (guider-set) span: what was measured in it; own moments say whose."""
+    if describe is None:
+        return
+    found = describe(m)
+    m.explanation = f"{OWN_EXPLANATION} {found['explanation']}" if m.source == "own" else found["explanation"]
+    m.principles = list(found["principles"])
 
 
 def _overlap(m: Moment, start: float, end: float) -> float:

@@ -13,6 +13,7 @@ refuses ``..``, absolute paths and symlinks that lead out.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -44,6 +45,29 @@ class Workspace:
         for sub in ("footage", "cases"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.store = ReviewStore(self.root / DB_FILE)
+        self._hashes: dict[tuple[str, int, int], str] = {}   # (path, size, mtime_ns) -> sha256
+
+    def content_hash(self, path: Path) -> str:
+        """The SHA-256 of a file, remembered while the file is unchanged (size and time)."""
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        if key not in self._hashes:
+            from ..io.files import sha256_file
+
+            self._hashes[key] = sha256_file(path)
+        return self._hashes[key]
+
+    def case_with_content(self, video: str):
+        """The case whose video has the same content as ``video`` (relative path), else None: a video
+        added twice (uploaded again, or copied under another name) is recognised by its hash."""
+        real = self.inside(video)
+        size = real.stat().st_size
+        for case in self.store.cases():
+            other = self.root / case.video
+            if other.is_file() and other.stat().st_size == size and (
+                    other.resolve() == real or self.content_hash(other) == self.content_hash(real)):
+                return case
+        return None
 
     @property
     def footage(self) -> Path:
@@ -89,13 +113,17 @@ class Workspace:
             n += 1
             target = self.footage / f"{stem}-{n}{suffix}"
         part = target.with_name(f".{target.name}.part")
+        digest = hashlib.sha256()
         try:
             with open(part, "wb") as f:
                 for chunk in chunks:
                     f.write(chunk)
+                    digest.update(chunk)
             os.replace(part, target)
         finally:
             part.unlink(missing_ok=True)
+        st = target.stat()
+        self._hashes[(str(target), st.st_size, st.st_mtime_ns)] = digest.hexdigest()  # hashed while written
         return self.relative(target)
 
     def import_video(self, path: str | Path) -> str:
@@ -114,11 +142,8 @@ class Workspace:
             return self.save_upload(src.name, iter(lambda: f.read(1 << 20), b""), size=src.stat().st_size)
 
     def case_for(self, video: str):
-        """The existing case for a video (relative path), else a new one."""
-        for case in self.store.cases():
-            if case.video == video:
-                return case
-        return self.add_case(video)
+        """The existing case for a video (relative path) or for one with the same content, else a new one."""
+        return self.case_with_content(video) or self.add_case(video)
 
     def new_case_id(self, video: str) -> str:
         base = safe_name(Path(video).stem, default="case")[:60]
