@@ -455,7 +455,9 @@ def timeline_view(case, analysis) -> None:
     if len(tl.distance):
         charts.append(alt.Chart(tl.distance).mark_line().encode(
             x=alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, tl.duration_s])),
-            y=alt.Y("faces_apart:Q", title="apart (face widths)"), color="pair:N",
+            # a fixed domain: Vega need not work out an extent (it warned of an infinite one)
+            y=alt.Y("faces_apart:Q", title="apart (face widths)",
+                    scale=alt.Scale(domain=[0, float(tl.distance.faces_apart.max()) * 1.1])), color="pair:N",
             detail="segment:N").properties(height=90))   # one line per run: unseen stretches stay blank
     if not charts:
         st.info("Nothing was measured to draw.")

@@ -17,6 +17,7 @@ import av
 import pytest
 
 from conftest import ROOT, missing, require_tool
+from vigvision.time import clock
 
 ARTIFACTS = ROOT / "test-artifacts" / "app"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -73,6 +74,8 @@ def test_guider_plays_accepts_and_exports_a_moment(server):
         page = browser.new_page(viewport={"width": 1440, "height": 1800})
         page.on("request", lambda r: outside.append(r.url)
                 if not r.url.startswith((url, "data:", "blob:")) else None)
+        console = []
+        page.on("console", lambda m: console.append(m.text) if m.type in ("warning", "error") else None)
         page.goto(url)
         page.get_by_text("Candidates").first.wait_for(timeout=60_000)
         page.get_by_role("button", name="Accept").wait_for()
@@ -94,13 +97,25 @@ def test_guider_plays_accepts_and_exports_a_moment(server):
         assert ws.store.moment(case.id, first.key).status == "accepted"
         page.screenshot(path=str(ARTIFACTS / "03-accepted.png"))
 
+        # a whole second more at the end: the card and the explanation speak of the new span
+        page.get_by_role("button", name="+1 s").nth(1).click()
+        new_end = clock(first.end + 1.0)
+        page.get_by_text(f"to {new_end}:").first.wait_for(timeout=30_000)
+        first = ws.store.moment(case.id, first.key)
+        assert first.end == pytest.approx(ws.store.moment(case.id, first.key).proposed_end + 1.0)
+        page.screenshot(path=str(ARTIFACTS / "03a-one-second-more.png"))
+
         # a moment of one's own from where the player was paused, outside the candidate
         page.get_by_text("Loop this moment").click()
         page.wait_for_function("() => !document.querySelector('video').loop", timeout=30_000)
         page.locator("video").first.evaluate(f"v => {{ v.pause(); v.currentTime = {first.end + 3.2}; }}")
         page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {first.end + 3.2}) < 0.05")
         page.get_by_role("button", name="New moment from here").click()
-        page.get_by_text("Your moment own-1").wait_for(timeout=30_000)
+        try:
+            page.get_by_text("Your moment own-1").wait_for(timeout=30_000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "debug-own.png"))
+            raise
         own = ws.store.moment(case.id, "own-1")
         assert own.status == "accepted" and own.start == pytest.approx(first.end + 3.2, abs=0.05)
         page.screenshot(path=str(ARTIFACTS / "03b-own-moment.png"))
@@ -109,6 +124,7 @@ def test_guider_plays_accepts_and_exports_a_moment(server):
         page.get_by_text("Moments (click one)").wait_for(timeout=30_000)
         time.sleep(1.0)
         page.screenshot(path=str(ARTIFACTS / "04-timeline.png"))
+        assert not [m for m in console if "Infinite extent" in m], console
 
         page.get_by_role("tab", name="Export").click()
         page.get_by_role("button", name="Export clips, stills and review sheet").click()

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vigvision.agreement import compare
+from vigvision.agreement import compare, report_text
 from vigvision.cli import main
 from vigvision.coding import Coding, Segment, read, write_events
 from vigvision.elan import read_eaf, write_eaf
@@ -107,6 +107,27 @@ def test_agreement_known_answers():
     assert r["kappa"] == 1.0 and set(r["labels"]) == {"look", "away"}
     with pytest.raises(InputError, match="empty"):
         compare(ref, ref, start=5, end=5)
+
+
+def test_star_maps_only_the_labels_the_mapping_does_not_name():
+    S = Segment
+    # vigvision's P3 means "looks at the parent": the coder's own 'parent' must stay 'parent' under '*=away'
+    coder = [S(0, 3, "parent"), S(3, 10, "toy")]
+    vig = [S(0, 1, "P3"), S(1, 10, "P1")]
+    r = compare(coder, vig, end=10, mapping={"P3": "parent", "*": "away"})
+    assert r["labels_compared"] == ["away", "parent"]
+    assert r["confusion"]["parent"]["parent"] == 10 and r["confusion"]["parent"]["away"] == 20
+    assert r["percent_agreement"] == pytest.approx(0.8) and 0 < r["kappa"] < 1   # was 0.0 with 100% 'away'
+    text = report_text("coder vs vigvision", r)
+    assert "labels compared (after relabelling): away, parent" in text
+
+
+def test_the_report_never_cuts_a_label():
+    S = Segment
+    r = compare([S(0, 2, "mutual gaze"), S(2, 4, "looks at the child")], [S(0, 4, "mutual gaze")], end=4)
+    lines = report_text("t", r).splitlines()
+    header = lines[lines.index(next(x for x in lines if x.strip().startswith("confusion"))) + 1]
+    assert header.split() == ["looks", "at", "the", "child", "mutual", "gaze"]
 
 
 def test_lookit_coders_agree_as_published(footage):

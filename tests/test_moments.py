@@ -274,3 +274,32 @@ def test_laughter_is_an_open_smile_heard_and_the_score_is_the_share_of_time_seen
     assert shared_joy(silent, CFG)["score"] == 0.0         # a silent smile is not laughter
     closed = interaction(signals=signals(10.0, P1={}, P2={"smile": 0.9, "mouth_open": 0.02}), speech=heard)
     assert shared_joy(closed, CFG)["score"] == 0.0         # nor a smile that never opens the mouth
+
+
+# -- the app's timeline and spans the guider sets -------------------------------------
+
+def test_timeline_distance_breaks_where_a_face_was_not_seen():
+    from vigvision.moments import timeline
+
+    sig = signals(10, P1={}, P2={"face_x": 400.0})
+    sig = sig[(sig.person == "P1") | ~sig.time_s.between(3.0, 6.95)]     # P2 unseen 3-7 s
+    tl = timeline.build(interaction(10, signals=sig), CFG)
+    runs = tl.distance.groupby("segment").time_s.agg(["min", "max"]).sort_values("min")
+    assert runs.to_numpy().round(2).tolist() == [[0.0, 2.9], [7.0, 9.9]]   # two lines, nothing drawn across 3-7 s
+    assert np.isfinite(tl.distance.faces_apart).all()
+
+
+def test_describe_a_span_the_guider_set():
+    from vigvision.moments import describe
+
+    ix = interaction(60, mutual_gaze=[{"start": 41.0, "end": 43.0, "persons": ["P1", "P2"]}],
+                     gaze=[{"start": 40.5, "end": 44.0, "person": "P1", "target": "P2"}],
+                     signals=signals(60, P1={}, P2={"face_x": 400.0}))
+    d = describe(ix, CFG, 40.0, 44.5)
+    assert d["persons"] == ["P1", "P2"] and d["explanation"].startswith("From 0:40.0 to 0:44.5:")
+    texts = {c["cue"]: c for c in d["cues"]}
+    assert texts["mutual_gaze"]["seconds"] == 2.0 and texts["partner_gaze"]["seconds"] == 3.5
+    assert "for 3.5 s of 4.5 s" in d["explanation"] and "being attentive" in d["principles"]
+    # nothing measured in a span: said so, not an empty sentence
+    quiet = describe(ix, CFG, 10.0, 15.0)
+    assert quiet["explanation"] == "From 0:10.0 to 0:15.0: no cue of attuned interaction was measured in this span."

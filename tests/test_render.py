@@ -9,7 +9,7 @@ import vigvision
 from vigvision.cli import main
 from vigvision.io.audio import load_audio
 from vigvision.io.video import VideoReader, probe
-from vigvision.render import Overlay, render
+from vigvision.render import Overlay, render, strip_lanes
 from vigvision.testing.synth import make_video, read_index
 
 
@@ -49,6 +49,21 @@ def test_overlay_takes_the_nearest_measurement_within_one_step():
     assert ov.at("P1", 0.14)["face_x"] == 1.0 and ov.at("P1", 0.16)["face_x"] == 2.0
     assert ov.at("P1", 0.35) is None            # 0.15 s from any measurement: nothing drawn, not a stale box
     assert ov.at("P1", 0.58)["face_x"] == 5.0 and ov.at("P2", 0.1) is None
+
+
+def test_the_strip_shows_looks_only_where_they_were_measured():
+    # P1 seen looking at P2 from 40.0 to 40.7 s, then not seen until 48.3 s, when it looks away: the lane
+    # must not run on from 40.7 s to the end (it did: consecutive samples were joined however far apart)
+    t = np.concatenate([40.0 + 0.1 * np.arange(8), 48.3 + 0.1 * np.arange(7)])
+    target = np.array(["P2"] * 8 + ["away"] * 7)
+    ov = Overlay(persons=[{"id": "P1", "role": "adult"}, {"id": "P2", "role": "child"}], speech=[], mutual=[],
+                 moments=[], step_s=0.1, scale=1.0, rows={"P1": {"time_s": t, "gaze_target": target}})
+    looks = dict((name, spans) for name, spans, _ in strip_lanes(ov))["P1 looks"]
+    assert looks == [(pytest.approx(40.0), pytest.approx(40.8))]
+    # a sparse source (5 fps analysed at 10 fps) still joins its neighbouring samples into one run
+    t5 = 0.2 * np.arange(10)
+    ov.rows = {"P1": {"time_s": t5, "gaze_target": np.array(["P2"] * len(t5))}}
+    assert dict((n, s) for n, s, _ in strip_lanes(ov))["P1 looks"] == [(pytest.approx(0.0), pytest.approx(2.0))]
 
 
 def test_render_command_on_the_sample(analysed_workspace, tmp_path, capsys):

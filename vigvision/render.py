@@ -115,8 +115,9 @@ def _text(img, text, org, colour, th, scale=0.55):
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale * th, colour, th, cv2.LINE_AA)
 
 
-def strip(ov: Overlay, width: int, start: float, end: float) -> tuple[np.ndarray, callable]:
-    """The timeline strip of [start, end) and a function drawing the cursor at t on a copy of it."""
+def strip_lanes(ov: Overlay) -> list[tuple[str, list[tuple[float, float]], tuple[int, int, int]]]:
+    """The strip's lanes: (name, spans, colour), per person their voice and their looks at a partner
+    (only where measured), then mutual gaze and the candidate moments."""
     lanes = []
     for p in ov.persons:
         pid = p["id"]
@@ -129,6 +130,12 @@ def strip(ov: Overlay, width: int, start: float, end: float) -> tuple[np.ndarray
         lanes.append((f"{pid} looks", looks, GAZE))
     lanes.append(("mutual", ov.mutual, MUTUAL))
     lanes.append(("moments", [(m["start"], m["end"]) for m in ov.moments], MOMENT))
+    return lanes
+
+
+def strip(ov: Overlay, width: int, start: float, end: float) -> tuple[np.ndarray, callable]:
+    """The timeline strip of [start, end) and a function drawing the cursor at t on a copy of it."""
+    lanes = strip_lanes(ov)
     label_w = 90
     img = np.full((STRIP_LANE_PX * len(lanes) + 4, width, 3), 28, np.uint8)
     span = max(end - start, 1e-6)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..time import Intervals
+from ..time import Intervals, sample_step
 
 
 @dataclass
@@ -55,9 +55,17 @@ class Interaction:
         return self.frame_cells(times, np.ones(len(times), bool))
 
     def frame_cells(self, times: np.ndarray, mask: np.ndarray) -> Intervals:
-        """The time cells of the frames where ``mask`` holds (each frame stands for 1/fps)."""
+        """The time cells of the frames where ``mask`` holds. A frame stands for the time until the next
+        analysed frame (a 25 fps source sampled at 10 fps: 0.08 or 0.12 s, so cells tile without overlap
+        or gap, as ``persons[].seen_s`` counts them); where no frame follows within 1.5 sampling steps
+        (the last frame, or the next frame showed nobody), one step."""
         times = np.asarray(times, float)[mask]
-        return Intervals.from_arrays(times, times + 1.0 / self.analysis_fps)
+        grid = np.unique(self.signals.time_s.to_numpy(float)) if len(self.signals) else times
+        step = sample_step(grid, 1.0 / self.analysis_fps)
+        k = np.searchsorted(grid, times, side="right")
+        following = np.where(k < len(grid), grid[np.minimum(k, len(grid) - 1)], np.inf)
+        gap = following - times
+        return Intervals.from_arrays(times, times + np.where(gap <= 1.5 * step, gap, step))
 
 
 def pairs(persons: list[dict]) -> list[tuple[str, str]]:
