@@ -13,6 +13,13 @@ interaction with plain-language evidence. The guider decides.
 """
 __version__ = "0.1.0"
 
+import os as _os
+
+# ONNX Runtime (>= 1.29) writes a telemetry queue (device id, OS, CPU, process path) under
+# ~/.cache/Microsoft and uploads it; the only full opt-out is this variable, read once, when the
+# runtime initialises. Nothing about a family's footage or this machine leaves it: always off.
+_os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
 from .config import Config  # noqa: E402
 from .errors import ConfigError, InputError, MediaError, ResultError, VigvisionError  # noqa: E402
 from .result import Analysis, load  # noqa: E402

@@ -406,7 +406,7 @@ def cmd_app(args) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"vigvision: warning: serving on {args.host}: other machines on the network can open this app and "
               "its footage of families. Only do this on a network you trust.", file=sys.stderr)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", args.host,
+    cmd = [sys.executable, "-m", "vigvision.review.serve", "run", str(APP_FILE), "--server.address", args.host,
            "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--server.fileWatcherType", "none",
            "--client.toolbarMode", "minimal"]

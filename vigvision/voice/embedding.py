@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import models
+from ..models.runtime import session
 from .vad import ModelMissing
 
 RATE = 16000
@@ -32,16 +33,10 @@ class VoiceEncoder:
     """Batches of (frames, 40) power-mel windows -> (batch, 256) unit embeddings."""
 
     def __init__(self) -> None:
-        import onnxruntime as ort
-
         if not MODEL_FILE.is_file():
             raise ModelMissing(f"{MODEL_FILE}: the voice encoder model is missing; reinstall vigvision "
                                "(or rebuild it with models/make_voice_encoder.py)")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(MODEL_FILE), opts, providers=["CPUExecutionProvider"])
+        self._session = session(MODEL_FILE)
 
     def __call__(self, mels: np.ndarray) -> np.ndarray:
         out = [self._session.run(None, {"mels": np.ascontiguousarray(mels[i:i + _BATCH], np.float32)})[0]

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..config import VoiceConfig
 from ..errors import VigvisionError
+from ..models.runtime import session
 from ..sequence import runs
 from ..time import Intervals
 from .features import HOP_S, VoiceFeatures
@@ -58,13 +59,7 @@ class Silero:
     step_s = _WINDOW / SILERO_RATE
 
     def __init__(self) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1   # one core: the vision pass has the other
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(silero_path()), opts, providers=["CPUExecutionProvider"])
+        self._session = session(silero_path())
 
     def __call__(self, samples: np.ndarray, gain: float = 1.0) -> np.ndarray:
         n = int(np.ceil(len(samples) / _WINDOW))
