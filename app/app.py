@@ -514,15 +514,19 @@ def export_view(case, analysis) -> None:
                                  key=f"dl-{p.name}", on_click="ignore")
 
 
-def _instants(text: str) -> list[float]:
+def _instants(text: str, duration: float) -> list[float]:
+    """Still times typed by the guider (seconds or m:ss.s), each checked to lie inside the video."""
     out = []
     for part in text.replace(";", ",").split(","):
         part = part.strip()
         if part:
             try:
-                out.append(float(part))
-            except ValueError:
+                t = parse_clock(part)
+            except VigvisionError:
                 raise VigvisionError(f"stills: {part!r} is not a time in seconds") from None
+            if t > duration:
+                raise VigvisionError(f"stills: {part} is after the end of the video ({clock(duration)})")
+            out.append(t)
     return out
 
 
@@ -530,7 +534,7 @@ def run_export(case, analysis, accepted, folder: Path, *, slow: bool, stills: st
                elan: bool = False) -> list[Path]:
     w = ws()
     video = w.video_path(case)
-    instants = _instants(stills)
+    instants = _instants(stills, float(analysis.video["duration_s"]))
     made: list[Path] = []
     bar = st.progress(0.0, text="Exporting...")
     for i, m in enumerate(sorted(accepted, key=lambda m: m.start)):

@@ -176,6 +176,19 @@ def test_a_bad_still_time_is_one_line_and_nothing_is_written(app):
     assert not folder.exists() or not list(folder.iterdir())
 
 
+@pytest.mark.parametrize("typed, says", [("1e308", "after the end of the video"), ("-5", "'-5' is not a time"),
+                                         ("nan", "'nan' is not a time")])
+def test_a_still_outside_the_video_is_refused_in_one_line(app, typed, says):
+    at, ws, case_id = app
+    click(at, f"accept-{ws.store.moments(case_id)[0].key}")
+    open_tab(at, "Export")
+    at.text_input(key="stills_at").input(typed)
+    click(at, "export", tab="Export")
+    assert len(at.error) == 1 and says in at.error[0].value and not at.exception
+    folder = ws.root / "cases" / case_id / "export"
+    assert not folder.exists() or not list(folder.iterdir())
+
+
 def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_path):
     from streamlit.testing.v1 import AppTest
 

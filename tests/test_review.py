@@ -271,3 +271,11 @@ def test_footage_browsers_cannot_play_gets_a_preview(tmp_path):
     preview = ws.playable_path(ws.store.case(case.id))
     assert preview.name == "preview.mp4" and export.browser_playable(preview)
     assert [read_index(f.image) for f in VideoReader(preview)] == list(range(25))   # every frame, in order
+
+
+@pytest.mark.parametrize("t", [-5.0, float("nan"), 1e308])
+def test_a_still_outside_the_video_is_refused(tmp_path, t):
+    src = make_video(tmp_path / "s.mp4", duration_s=1.0)
+    with pytest.raises(InputError, match="outside the video"):
+        export.export_still(src.path, t, tmp_path / "still.jpg")
+    assert not list(tmp_path.glob("still*"))

@@ -109,3 +109,12 @@ def test_a_bad_folder_writes_nothing_and_says_one_line(tmp_path, capsys):
     assert main(["metrics", str(tmp_path / "missing"), "--csv", str(out)]) == 2
     assert not out.exists()
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_note_never_runs_as_a_spreadsheet_formula(tmp_path):
+    path = tmp_path / "d.csv"
+    write_csv(path, [{"note": '=HYPERLINK("http://x.example","click")', "latency": -0.5, "other": "@SUM(A1)"},
+                     {"note": "she smiles", "latency": None, "other": "-1+1"}])
+    rows = list(csv.DictReader(open(path)))
+    assert rows[0]["note"] == "'=HYPERLINK(\"http://x.example\",\"click\")" and rows[0]["other"] == "'@SUM(A1)"
+    assert rows[0]["latency"] == "-0.5" and rows[1]["note"] == "she smiles" and rows[1]["other"] == "'-1+1"

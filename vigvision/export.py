@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import time
 from pathlib import Path
 
@@ -102,6 +103,10 @@ def read_still(video: str | Path, t: float, *, max_side: int | None = None) -> n
 
 
 def export_still(video: str | Path, t: float, out: str | Path) -> Path:
+    """The frame shown at ``t`` as a JPEG; a time that is not inside the video is refused, not clamped."""
+    duration = probe(video).duration_s
+    if not (math.isfinite(t) and 0.0 <= t <= duration):
+        raise InputError(f"{video}: a still at {t} s is outside the video (0 to {duration:.2f} s)")
     image = read_still(video, t)
     if image is None:
         raise InputError(f"{video}: no frame at {t:.2f} s")

@@ -119,14 +119,25 @@ def minute_rows(result: Analysis) -> list[dict]:
 
 
 def to_csv(rows: list[dict], f: IO[str]) -> None:
-    """All rows under the union of their columns (first seen first); missing cells empty."""
+    """All rows under the union of their columns (first seen first); missing cells empty; no cell runs as
+    a spreadsheet formula."""
     columns: list[str] = []
     for r in rows:
         columns += [c for c in r if c not in columns]
     w = csv.DictWriter(f, fieldnames=columns, restval="")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        w.writerow({k: _cell(v) for k, v in r.items()})
+
+
+def _cell(v):
+    """A CSV cell: empty for missing; text a spreadsheet would run as a formula (a guider's note that
+    starts with '=', '+', '-', '@', a tab or a carriage return) is kept as text by a leading quote."""
+    if v is None:
+        return ""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
 
 
 def write_csv(path: str | Path, rows: list[dict]) -> None:
