@@ -30,6 +30,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(url: str, tries: int = 120) -> bool:
+    """Whether the app at ``url`` answers its health check within ``tries`` half-second waits."""
+    for _ in range(tries):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 @pytest.fixture()
 def server(analysed_workspace, tmp_path):
     root = tmp_path / "ws"
@@ -40,13 +51,7 @@ def server(analysed_workspace, tmp_path):
                              "app", "--workspace", str(root), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
+        if not wait_until_serving(url):
             pytest.fail("the app did not start: " + (tmp_path / "server.log").read_text()[-2000:])
         yield url, root
     finally:

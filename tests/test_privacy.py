@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from vigvision.testing.synth import make_video
 
@@ -49,7 +48,7 @@ def test_the_app_and_a_session_connect_nowhere_off_this_machine(analysed_workspa
     import urllib.request
 
     from conftest import require_tool
-    from test_app_browser import free_port
+    from test_app_browser import free_port, wait_until_serving
 
     strace = require_tool("strace")
     root = tmp_path / "ws"
@@ -60,12 +59,7 @@ def test_the_app_and_a_session_connect_nowhere_off_this_machine(analysed_workspa
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
+        assert wait_until_serving(url, tries=240), "the app did not start under strace"
         import websockets
 
         async def session(origin: str) -> None:
