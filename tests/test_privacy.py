@@ -1,10 +1,9 @@
-"""Nothing leaks: no telemetry queue, no connection off this machine, files readable by their owner only."""
+"""Nothing leaks: no telemetry queue, no connection off this machine."""
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-
 
 from vigvision.testing.synth import make_video
 
