@@ -217,8 +217,8 @@ def cmd_render(args) -> int:
     result = load(args.outdir)
     if not args.moment and (args.start is None or args.end is None):
         raise InputError("render: say what to render: --moment ID, or --start S --end E")
-    start, end = _span(result, args)
-    moment = _guider_moment(result, args.outdir, args.moment) if args.moment else None
+    moment = _guider_moment(result, args.outdir, args.moment) if args.moment else None   # read and described once
+    start, end = (moment["start"], moment["end"]) if moment else _span(result, args)
     if args.stills:
         if moment is None:
             raise InputError("render: --stills needs --moment (the stills are a moment's key instants)")

@@ -198,12 +198,10 @@ def render(analysis, out: str | Path, *, start: float, end: float, slow: float =
 def key_instants(analysis, moment: dict) -> list[tuple[float, str]]:
     """The instants of a moment a trainer would pause on, with a caption each: the child's initiative,
     the adult's response, and the eye contact (the middle of the longest mutual gaze) or the keyframe."""
-    from .config import Config
     from .moments.cues import pair_cues
-    from .moments.interaction import Interaction
+    from .moments.interaction import from_analysis
 
-    ix = Interaction.from_result(analysis.data, analysis.signals())
-    cfg = Config.from_dict(analysis.config, source=f"{analysis.folder}: config").moments
+    ix, cfg = from_analysis(analysis)
     adult, child = moment["persons"]
     cues = pair_cues(ix, adult, child, cfg)
     out = []

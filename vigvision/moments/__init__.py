@@ -12,7 +12,7 @@ from ..config import MomentsConfig
 from ..time import Span
 from . import explain
 from .cues import pair_cues
-from .interaction import Interaction, main_pair
+from .interaction import Interaction, from_analysis, main_pair
 from .rank import choose, score_windows
 
 PRINCIPLE_NAMES = explain.PRINCIPLE_NAMES  # the Principles of Attuned Interaction, in their usual order
@@ -56,10 +56,8 @@ def describe(ix: Interaction, cfg: MomentsConfig, start: float, end: float,
 
 def describe_span(analysis, start: float, end: float, persons=None) -> dict:
     """:func:`describe` for a loaded analysis (vigvision.load), with the settings it was made with."""
-    from ..config import Config
-
-    config = Config.from_dict(analysis.config, source=f"{analysis.folder}: config")
-    return describe(Interaction.from_result(analysis.data, analysis.signals()), config.moments, start, end, persons)
+    ix, cfg = from_analysis(analysis)
+    return describe(ix, cfg, start, end, persons)
 
 
 def keyframe(cues: dict, span: Span) -> float:

@@ -6,11 +6,15 @@ moments can be re-ranked with new settings without decoding anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..time import Intervals, sample_step
+
+if TYPE_CHECKING:
+    from ..config import MomentsConfig
 
 
 @dataclass
@@ -66,6 +70,15 @@ class Interaction:
         following = np.where(k < len(grid), grid[np.minimum(k, len(grid) - 1)], np.inf)
         gap = following - times
         return Intervals.from_arrays(times, times + np.where(gap <= 1.5 * step, gap, step))
+
+
+def from_analysis(analysis) -> tuple[Interaction, "MomentsConfig"]:
+    """What the moment finder reads from a loaded analysis (vigvision.load), and the [moments] settings it
+    was made with: the one way the timeline, renders and span descriptions rebuild it (no decoding)."""
+    from ..config import Config
+
+    config = Config.from_dict(analysis.config, source=f"{analysis.folder}: config")
+    return Interaction.from_result(analysis.data, analysis.signals()), config.moments
 
 
 def pairs(persons: list[dict]) -> list[tuple[str, str]]:

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import MomentsConfig
-from .cues import face_distance, smiling
 from ..time import sample_step, sampled_runs
+from . import interaction
+from .cues import face_distance, smiling
 from .interaction import Interaction
 
 LANE_COLUMNS = ["lane", "person", "what", "start", "end"]
@@ -77,7 +78,4 @@ def _distance(ix: Interaction, a: str, b: str) -> pd.DataFrame:
 
 def from_analysis(analysis) -> Timeline:
     """The timeline of a loaded analysis (vigvision.load), with the settings it was made with."""
-    from ..config import Config
-
-    config = Config.from_dict(analysis.config, source=f"{analysis.folder}: config")
-    return build(Interaction.from_result(analysis.data, analysis.signals()), config.moments)
+    return build(*interaction.from_analysis(analysis))

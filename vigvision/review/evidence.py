@@ -6,8 +6,8 @@ card, the CSV, the review sheet and a render of the moment all speak of the same
 """
 from __future__ import annotations
 
-from ..config import Config
-from ..moments import Interaction, describe
+from ..moments import describe
+from ..moments.interaction import from_analysis
 from .store import Describe, Moment
 
 
@@ -17,13 +17,12 @@ def describer(analysis) -> Describe:
     A candidate keeps the pair it was proposed for; an own moment gets the video's main pair.
     The analysis's signals are read once, on the first call.
     """
-    config = Config.from_dict(analysis.config, source=f"{analysis.folder}: config").moments
     pair_of = {m["id"]: m["persons"] for m in analysis.moments}
-    ix: list[Interaction] = []
+    read: list = []   # (Interaction, MomentsConfig), once
 
     def describe_moment(m: Moment) -> dict:
-        if not ix:
-            ix.append(Interaction.from_result(analysis.data, analysis.signals()))
+        if not read:
+            read.append(from_analysis(analysis))
         persons = pair_of.get(m.key) if m.source == "candidate" else None
-        return describe(ix[0], config, m.start, m.end, persons)
+        return describe(*read[0], m.start, m.end, persons)
     return describe_moment
