@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 
 import altair as alt
@@ -28,6 +29,7 @@ from vigvision.io.video import VIDEO_EXTENSIONS
 from vigvision.moments import PRINCIPLE_NAMES, timeline
 from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, STATUS_WORDS, Workspace, jobs
 from vigvision.review.evidence import describer
+from vigvision.review.store import Conflict
 from vigvision.tables import write_csv
 from vigvision.time import clock, parse_clock
 
@@ -111,13 +113,33 @@ def show_flash() -> None:
         getattr(st, kind)(text)
 
 
+def page() -> str:
+    """This page (browser session): whose changes Undo puts back, and who made each change."""
+    return st.session_state.setdefault("page", uuid.uuid4().hex[:12])
+
+
 def guarded(fn, *args, **kw):
-    """Run a store change; a user mistake becomes a one-line message, never a traceback."""
+    """Run a store change; a user mistake becomes a one-line message, never a traceback; a change another
+    page made first is shown, not overwritten."""
     try:
         return fn(*args, **kw)
+    except Conflict as exc:
+        flash("warning", f"Not saved: {exc}.")
+        return None
     except VigvisionError as exc:
         flash("error", str(exc))
         return None
+
+
+@st.fragment(run_every=3.0)
+def watch_other_pages(case_id: str) -> None:
+    """Redraw the page when another page (or person) changes this case's moments, so no page shows
+    decisions that are no longer so."""
+    stamp = ws().store.changed_since(case_id)
+    if st.session_state.get("drawn") != (case_id, stamp):
+        if st.session_state.get("drawn", (None,))[0] == case_id:
+            flash("info", "Changes made in another window are shown.")
+        st.rerun(scope="app")
 
 
 # -- sidebar: cases and new footage ---------------------------------------------------------------
@@ -233,12 +255,15 @@ def case_page(case_id: str) -> None:
         st.warning(warning)
     if "goto_tab" in st.session_state:  # e.g. a moment clicked on the timeline opens in Review
         st.session_state["tab"] = st.session_state.pop("goto_tab")
+    stamp = w.store.changed_since(case_id)   # read before drawing: a change made meanwhile redraws again
     views = {"Review": review_tab, "Timeline": timeline_view, "Export": export_view, "Settings": settings_view}
     # Stateful tabs: the open one survives reruns, can be switched to from code, and only it is drawn.
     for tab, view in zip(st.tabs(list(views), key="tab", on_change="rerun"), views.values()):
         if tab.open:
             with tab:
                 view(case, analysis)
+    st.session_state["drawn"] = (case_id, stamp)
+    watch_other_pages(case_id)
 
 
 def select(key: str) -> None:
@@ -254,10 +279,11 @@ def review_tab(case, analysis) -> None:
     if st.session_state.get("moment") not in keys:
         st.session_state["moment"] = live[0].key if live else (keys[0] if keys else None)
     top = st.columns([1, 1, 4])
-    if top[0].button("Undo", key="undo", disabled=not w.store.can_undo(case.id), shortcut="U",
-                     help="Undo the last change in this case (key U)"):
-        what = w.store.undo(case.id)
-        flash("info", f"Undone: {what}")
+    if top[0].button("Undo", key="undo", disabled=not w.store.can_undo(case.id, by=page()), shortcut="U",
+                     help="Undo your last change in this case (key U); changes made in another window stay"):
+        what = guarded(w.store.undo, case.id, by=page())
+        if what:
+            flash("info", f"Undone: {what}")
         st.rerun()
     order = [m.key for m in live]
     if order and top[1].button("Next", key="next", shortcut="N", help="Open the next candidate (key N)"):
@@ -307,22 +333,44 @@ def moment_card(case, m) -> None:
         st.caption(m.explanation)
 
 
-def _set_status(case_id: str, key: str, status: str) -> None:
-    guarded(ws().store.decide, case_id, key, status)
+def _set_status(case_id: str, key: str, status: str, shown: str) -> None:
+    guarded(ws().store.decide, case_id, key, status, expect={"status": shown}, by=page())
 
 
-def _move(case_id: str, key: str, which: str, delta: float, duration: float) -> None:
-    m = ws().store.moment(case_id, key)
-    start, end = (m.start + delta, m.end) if which == "start" else (m.start, m.end + delta)
-    guarded(ws().store.adjust, case_id, key, start, end, duration_s=duration, describe=describe_for(case_id))
+def _move(case_id: str, key: str, which: str, delta: float, duration: float, shown: tuple[float, float]) -> None:
+    start, end = (shown[0] + delta, shown[1]) if which == "start" else (shown[0], shown[1] + delta)
+    guarded(ws().store.adjust, case_id, key, start, end, duration_s=duration, describe=describe_for(case_id),
+            expect={"start": shown[0], "end": shown[1]}, by=page())
 
 
 def _save_text(case_id: str, key: str, field: str) -> None:
-    value = st.session_state[f"{field}-{key}"]
-    if field == "note":
-        guarded(ws().store.note, case_id, key, value)
-    else:
-        guarded(ws().store.tag, case_id, key, value)
+    """Save the note or tags, unless another page changed them since this one showed them: then the
+    guider's text stays in the box, and the message shows the other's, to merge and save again."""
+    value, shown = st.session_state[f"{field}-{key}"], st.session_state.get(f"{field}-{key}-shown")
+    save = ws().store.note if field == "note" else ws().store.tag
+    try:
+        m = save(case_id, key, value, expect={field: shown}, by=page())
+    except Conflict as exc:
+        now = exc.moment.note if field == "note" else exc.moment.tags
+        st.session_state[f"{field}-{key}-shown"] = now   # seen now: saving again keeps the merged text
+        flash("warning", f"Not saved yet: the {'note' if field == 'note' else 'tags'} of {key} were changed in "
+                         f"another window; they now read: {now if field == 'note' else ', '.join(now) or '(none)'}. "
+                         "What you typed is still in the box: merge the two, then click outside the box to save.")
+        return
+    except VigvisionError as exc:
+        flash("error", str(exc))
+        return
+    st.session_state[f"{field}-{key}-shown"] = m.note if field == "note" else m.tags
+
+
+def _text_widget_state(m, field: str) -> None:
+    """Seed the note / tags box from the store, and follow changes made in another page as long as this
+    page has nothing unsaved in the box (the box then keeps the guider's text; saving shows the other's)."""
+    now, box, shown = getattr(m, field), f"{field}-{m.key}", f"{field}-{m.key}-shown"
+    if box not in st.session_state or (st.session_state[box] == st.session_state.get(shown) and
+                                       st.session_state.get(shown) != now):
+        st.session_state[box] = now
+        st.session_state[shown] = now
 
 
 def moment_detail(case, analysis, m) -> None:
@@ -338,7 +386,7 @@ def moment_detail(case, analysis, m) -> None:
         st.video(str(video), start_time=float(m.start))
     marks = _PLAYER_MARKS(key="player_marks", on_mark_change=lambda: None)
     if marks.mark:
-        mark(case.id, m.key, marks.mark["act"], float(marks.mark["t"]), duration)
+        mark(case.id, m, marks.mark["act"], float(marks.mark["t"]), duration)
         st.rerun()
     st.caption("Pause the player anywhere, then set this moment's start or end there, or start a moment of your "
                "own there (turn looping off to go outside this moment).")
@@ -347,13 +395,13 @@ def moment_detail(case, analysis, m) -> None:
         st.markdown("**May show:** " + ", ".join(m.principles))
     b = st.columns(3)
     b[0].button("Accept", key=f"accept-{m.key}", type="primary" if m.status != "accepted" else "secondary",
-                disabled=m.status == "accepted", on_click=_set_status, args=(case.id, m.key, "accepted"),
+                disabled=m.status == "accepted", on_click=_set_status, args=(case.id, m.key, "accepted", m.status),
                 width="stretch", shortcut="A", help="Keep this moment (key A)")
     b[1].button("Reject", key=f"reject-{m.key}", disabled=m.status == "rejected",
-                on_click=_set_status, args=(case.id, m.key, "rejected"), width="stretch", shortcut="X",
+                on_click=_set_status, args=(case.id, m.key, "rejected", m.status), width="stretch", shortcut="X",
                 help="Set this moment aside (key X); it stays listed under Rejected")
     b[2].button("Back to undecided", key=f"reset-{m.key}", disabled=m.status == "proposed",
-                on_click=_set_status, args=(case.id, m.key, "proposed"), width="stretch")
+                on_click=_set_status, args=(case.id, m.key, "proposed", m.status), width="stretch")
 
     st.markdown("**Start and end** (steps of 1 s, 0.1 s or one frame)")
     steps = [("-1 s", -1.0), ("-0.1 s", -FINE_STEP_S), ("-1 frame", -frame_s), ("+1 frame", frame_s),
@@ -364,7 +412,7 @@ def moment_detail(case, analysis, m) -> None:
         cols[0].markdown(f"{which.capitalize()} **{clock(t)}**")
         for col, (label, delta) in zip(cols[1:], steps):
             col.button(label, key=f"{which}{label}-{m.key}", on_click=_move,
-                       args=(case.id, m.key, which, delta, duration), width="stretch")
+                       args=(case.id, m.key, which, delta, duration, (m.start, m.end)), width="stretch")
     stills = st.columns(2)
     for col, (label, t) in zip(stills, [("first frame", m.start), ("last frame", max(m.start, m.end - frame_s))]):
         jpg = still_jpeg(str(video), round(t, 3))
@@ -373,27 +421,29 @@ def moment_detail(case, analysis, m) -> None:
     if m.adjusted:
         st.caption(f"Proposed as {clock(m.proposed_start)} - {clock(m.proposed_end)}.")
 
-    options = list(dict.fromkeys(PRINCIPLE_NAMES + ["shared joy"] + m.tags))
-    st.session_state.setdefault(f"tags-{m.key}", m.tags)
+    _text_widget_state(m, "tags")
+    options = list(dict.fromkeys(PRINCIPLE_NAMES + ["shared joy"] + m.tags + st.session_state[f"tags-{m.key}"]))
     st.multiselect("Tags (principles this moment shows)", options, key=f"tags-{m.key}",
                    on_change=_save_text, args=(case.id, m.key, "tags"), accept_new_options=True)
-    st.session_state.setdefault(f"note-{m.key}", m.note)
+    _text_widget_state(m, "note")
     st.text_area("Note (saved when you click outside the box)", key=f"note-{m.key}", on_change=_save_text,
                  args=(case.id, m.key, "note"), placeholder="What you saw, what to say in the review...")
 
 
-def mark(case_id: str, key: str, act: str, t: float, duration: float) -> None:
-    """The player-position buttons: move this moment's start or end to ``t``, or add an own moment there."""
+def mark(case_id: str, m, act: str, t: float, duration: float) -> None:
+    """The player-position buttons: move the shown moment ``m``'s start or end to ``t``, or add an own
+    moment there."""
     t = round(min(max(t, 0.0), duration), 3)
-    m = ws().store.moment(case_id, key)
-    describe = describe_for(case_id)
+    describe, shown = describe_for(case_id), {"start": m.start, "end": m.end}
     if act == "start":
-        guarded(ws().store.adjust, case_id, key, t, m.end, duration_s=duration, describe=describe)
+        guarded(ws().store.adjust, case_id, m.key, t, m.end, duration_s=duration, describe=describe, expect=shown,
+                by=page())
     elif act == "end":
-        guarded(ws().store.adjust, case_id, key, m.start, t, duration_s=duration, describe=describe)
+        guarded(ws().store.adjust, case_id, m.key, m.start, t, duration_s=duration, describe=describe, expect=shown,
+                by=page())
     elif act == "new":
         own = guarded(ws().store.add_own, case_id, t, min(t + OWN_MOMENT_S, duration), duration_s=duration,
-                      describe=describe)
+                      describe=describe, by=page())
         if own is not None:
             st.session_state["moment"] = own.key
             flash("success", f"Added {own.key} from {clock(own.start)} to {clock(own.end)}, accepted; adjust its end.")
@@ -425,7 +475,8 @@ def add_own_typed(case_id: str, start: str, end: str, duration: float, note: str
         raise VigvisionError(f"the end {clock(b)} is after the end of the video ({clock(duration)})")
     if b <= a:
         raise VigvisionError(f"the end ({clock(b)}) must come after the start ({clock(a)})")
-    return ws().store.add_own(case_id, a, b, note=note, duration_s=duration, describe=describe_for(case_id))
+    return ws().store.add_own(case_id, a, b, note=note, duration_s=duration, describe=describe_for(case_id),
+                              by=page())
 
 
 # -- timeline ---------------------------------------------------------------------------------------

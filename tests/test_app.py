@@ -245,3 +245,39 @@ def test_delete_a_case_for_good(app):
     assert ws.store.cases() == [] and not ws.store.moments(case_id)
     assert not (ws.root / "cases" / case_id).exists() and not (ws.root / case.video).exists()
     assert any("Deleted" in s.value for s in at.success)
+
+
+def test_two_pages_on_one_case_see_each_others_changes_and_lose_no_note(app):
+    # Last write won, each page kept showing its own stale state, Undo in one page undid the other's
+    # change and one page's note overwrote the other's.
+    from streamlit.testing.v1 import AppTest
+
+    a, ws, case_id = app
+    b = AppTest.from_file(APP, default_timeout=120)
+    b.run()
+    assert not b.exception and b.session_state["case"] == case_id
+    key = ws.store.moments(case_id)[0].key
+    click(a, f"reject-{key}")                              # A rejects; B still shows it as to decide
+    click(b, f"accept-{key}")
+    assert ws.store.moment(case_id, key).status == "rejected"
+    assert any("Not saved" in w.value and "now rejected" in w.value for w in b.warning)
+    assert b.button(key=f"reject-{key}").disabled           # and B now shows what is so
+    assert b.button(key="undo").disabled                    # B changed nothing: nothing of B's to undo
+    click(b, f"start+1 s-{key}")                            # a change of B's own, then A's Undo
+    click(a, "undo")                                        # A's own last change: the Reject...
+    assert any("cannot undo rejecting" in w.value for w in a.warning)   # ...refused: B moved it since
+    assert ws.store.moment(case_id, key).status == "rejected"
+    click(b, "undo")
+    click(a, "undo")
+    m = ws.store.moment(case_id, key)
+    assert (m.status, m.start) == ("proposed", m.proposed_start)
+
+    a.text_area(key=f"note-{key}").input("she waits for him").run()
+    b.text_area(key=f"note-{key}").input("he laughs first").run()     # B's box had no note when B typed
+    assert ws.store.moment(case_id, key).note == "she waits for him"   # A's note is kept...
+    assert any("she waits for him" in w.value for w in b.warning)      # ...and shown to B,
+    assert b.text_area(key=f"note-{key}").value == "he laughs first"   # whose text stays in the box
+    b.text_area(key=f"note-{key}").input("she waits for him; he laughs first").run()
+    assert ws.store.moment(case_id, key).note == "she waits for him; he laughs first"
+    a.run()                                                            # A's page follows
+    assert a.text_area(key=f"note-{key}").value == "she waits for him; he laughs first"

@@ -81,3 +81,74 @@ def test_the_app_and_a_session_connect_nowhere_off_this_machine(analysed_workspa
     # the server's accepted connections are in the log: the sessions were traced, so no connect() means none
     assert log.read_text().count("accept4(") >= 2
     assert not _connects(log.read_text())
+
+
+def _modes(root) -> dict[str, str]:
+    """Every path under ``root`` (and root itself) -> its permission bits, e.g. '0o600'."""
+    from pathlib import Path
+
+    root = Path(root)
+    return {str(p.relative_to(root.parent)): oct(p.stat().st_mode & 0o777) for p in [root, *root.rglob("*")]}
+
+
+def _umask_022():
+    os.umask(0o022)
+
+
+def test_everything_in_a_workspace_is_its_owners_only_whatever_the_umask(tmp_path):
+    # Under umask 022 the footage copies, the guider's notes (SQLite), analyses and exports were 0644
+    # and folders 0755; cache folders were 0755 even under umask 077.
+    clip = make_video(tmp_path / "family.mp4", duration_s=2.0, fps=10, bursts_s=[(0.3, 1.2)])
+    os.chmod(clip.path, 0o644)
+    old = tmp_path / "old-ws"          # one made open by an earlier vigvision: closed when opened
+    (old / "footage").mkdir(parents=True)
+    (old / "footage" / "x.mp4").write_bytes(b"")
+    os.chmod(old, 0o755)
+    root = tmp_path / "ws"
+    code = f"""
+from vigvision.review import Workspace, jobs
+import time
+Workspace({str(old)!r})
+ws = Workspace({str(root)!r})
+case = ws.case_for(ws.import_video({str(clip.path)!r}))
+jobs.start(ws, case.id)                                   # the app's way: a background process
+for _ in range(600):
+    if ws.store.case(case.id).state != "analysing":
+        break
+    time.sleep(0.2)
+assert ws.store.case(case.id).state == "ready", ws.store.case(case.id).error
+(ws.export_folder(case) / "sheet.html").write_text("notes")
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, preexec_fn=_umask_022)
+    modes = _modes(root)
+    assert modes["ws"] == "0o700" and modes["ws/vigvision-review.sqlite"] == "0o600"
+    assert modes["ws/footage/family.mp4"] == "0o600"
+    assert any("/cache/" in p for p in modes) and any(p.endswith("analysis.json") for p in modes)
+    assert {m for p, m in modes.items() if (root.parent / p).is_dir()} == {"0o700"}, modes
+    assert {m for p, m in modes.items() if (root.parent / p).is_file()} == {"0o600"}, modes
+    assert set(_modes(old).values()) <= {"0o700", "0o600"}, _modes(old)
+
+
+def test_results_beside_a_video_are_no_more_open_than_the_video(tmp_path):
+    from vigvision.io.files import no_more_open_than
+
+    clip = make_video(tmp_path / "private.mp4", duration_s=2.0, fps=10, bursts_s=[(0.3, 1.2)])
+    os.chmod(clip.path, 0o600)
+    code = f"import vigvision; vigvision.analyze({str(clip.path)!r})"   # the default OUTDIR, beside it
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, preexec_fn=_umask_022)
+    modes = _modes(tmp_path / "private.vigvision")
+    assert any("/cache/" in p for p in modes)
+    assert set(modes.values()) <= {"0o700", "0o600"}, modes
+    # and no tighter than that: a video the group may read gives results the group may read
+    for video_mode, file_mode, folder_mode in ((0o644, 0o644, 0o755), (0o640, 0o640, 0o750), (0o600, 0o600, 0o700)):
+        os.chmod(clip.path, video_mode)
+        before = os.umask(0o022)
+        try:
+            with no_more_open_than(clip.path):
+                f = tmp_path / f"f{video_mode:o}"
+                f.write_text("x")
+                (tmp_path / f"d{video_mode:o}").mkdir()
+        finally:
+            os.umask(before)
+        assert (f.stat().st_mode & 0o777, (tmp_path / f"d{video_mode:o}").stat().st_mode & 0o777) == \
+            (file_mode, folder_mode)

@@ -279,3 +279,72 @@ def test_a_still_outside_the_video_is_refused(tmp_path, t):
     with pytest.raises(InputError, match="outside the video"):
         export.export_still(src.path, t, tmp_path / "still.jpg")
     assert not list(tmp_path.glob("still*"))
+
+
+def test_concurrent_writers_each_keep_every_change(store):
+    # One connection shared by the app's sessions interleaved their transactions: "cannot start a
+    # transaction within a transaction", and the click was lost.
+    import threading
+
+    errors, barrier = [], threading.Barrier(6)
+
+    def clicks(n: int) -> None:
+        barrier.wait()
+        try:
+            for i in range(40):
+                key = f"M{1 + (n + i) % 3}"
+                if i % 3 == 0:
+                    store.note("c1", key, f"page {n} note {i}", by=f"page{n}")
+                elif i % 3 == 1:
+                    store.tag("c1", key, [f"t{n}"], by=f"page{n}")
+                else:
+                    store.decide("c1", key, ("accepted", "rejected")[i % 2], by=f"page{n}")
+        except Exception as exc:   # noqa: BLE001 - the test reports whatever a writer hit
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=clicks, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[:3]
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 6 * 40
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sum(m.version for m in store.moments("c1")) == 6 * 40
+
+
+def test_a_change_made_on_what_another_page_changed_is_refused_and_says_what_is_there(store):
+    from vigvision.review.store import Conflict
+
+    store.note("c1", "M1", "mum waits", expect={"note": ""}, by="A")
+    with pytest.raises(Conflict, match="M1 was changed in another window.*mum waits"):
+        store.note("c1", "M1", "dad laughs", expect={"note": ""}, by="B")       # B still showed no note
+    assert store.moment("c1", "M1").note == "mum waits"                           # nothing overwritten
+    store.decide("c1", "M1", "rejected", expect={"status": "proposed"}, by="B")   # another field: no conflict
+    with pytest.raises(Conflict, match="now rejected"):
+        store.decide("c1", "M1", "accepted", expect={"status": "proposed"}, by="A")
+    with pytest.raises(Conflict, match="from 0:03.0 to 0:12.0"):
+        store.adjust("c1", "M1", 3.0, 12.0, by="A")
+        store.adjust("c1", "M1", 2.5, 12.0, expect={"start": 2.0, "end": 12.0}, by="B")
+    m = store.note("c1", "M1", "mum waits; dad laughs", expect={"note": "mum waits"}, by="B")
+    assert (m.note, m.status, m.start) == ("mum waits; dad laughs", "rejected", 3.0)
+
+
+def test_undo_puts_back_only_the_pages_own_change(store):
+    from vigvision.review.store import Conflict
+
+    store.decide("c1", "M2", "accepted", by="A")
+    store.decide("c1", "M3", "rejected", by="B")
+    assert store.can_undo("c1", by="A") and not store.can_undo("c1", by="C")
+    assert store.undo("c1", by="A") == "accepting M2"       # not B's later Reject of M3
+    assert store.moment("c1", "M3").status == "rejected"
+    assert store.moment("c1", "M2").status == "proposed"
+    store.note("c1", "M1", "A's note", by="A")
+    store.note("c1", "M1", "B's note", by="B")
+    with pytest.raises(Conflict, match="cannot undo changing the note of M1: M1 was changed in another window"):
+        store.undo("c1", by="A")
+    assert store.moment("c1", "M1").note == "B's note"
+    assert store.undo("c1", by="B") == "changing the note of M1"
+    assert store.undo("c1", by="A") == "changing the note of M1"
+    assert store.moment("c1", "M1").note == ""

@@ -202,12 +202,21 @@ def cmd_export(args) -> int:
     for target, write in ((args.eaf, lambda p: write_eaf(coding, p)), (args.csv, lambda p: write_events(coding, p)),
                           (args.tsv, lambda p: write_events(coding, p, sep="\t"))):
         if target:
-            write(target)
+            with _like_the_analysis(result):
+                write(target)
             n = sum(len(v) for v in coding.streams.values())
             print(f"{target}: {len(coding.streams)} tiers, {n} intervals"
                   + (f" (with the guider's {sum(m.status == 'accepted' for m in decisions)} accepted moments)"
                      if decisions is not None else ""))
     return 0
+
+
+def _like_the_analysis(result):
+    """What is made from an analysis (clips, stills, codings) is no more open to others than the analysis."""
+    from .io.files import no_more_open_than
+    from .result import ANALYSIS_FILE
+
+    return no_more_open_than(result.folder / ANALYSIS_FILE)
 
 
 def cmd_render(args) -> int:
@@ -223,13 +232,16 @@ def cmd_render(args) -> int:
         if moment is None:
             raise InputError("render: --stills needs --moment (the stills are a moment's key instants)")
         folder = Path(args.output).with_suffix("") if args.output else Path(f"{moment['id']}_stills")
-        for p in write_stills(result, moment, folder, video=args.video):
+        with _like_the_analysis(result):
+            stills = write_stills(result, moment, folder, video=args.video)
+        for p in stills:
             print(p)
         if not args.output:
             return 0
     if not args.output:
         raise InputError("render: give the output file with -o FILE.mp4")
-    done = render(result, args.output, start=start, end=end, slow=args.slow, video=args.video)
+    with _like_the_analysis(result):
+        done = render(result, args.output, start=start, end=end, slow=args.slow, video=args.video)
     print(f"{done['path']}: {done['frames']} frames, {done['duration_s']:.1f} s"
           + (f" (slowed {args.slow:g}x)" if args.slow != 1 else ""))
     return 0
@@ -268,8 +280,9 @@ def cmd_anonymise(args) -> int:
     result = load(args.outdir)
     start, end = _span(result, args)
     persons = None if args.persons in (None, "all") else [p.strip() for p in args.persons.split(",") if p.strip()]
-    done = anonymise(result, args.output, persons=persons, start=start, end=end, method=args.method,
-                     pitch_semitones=args.pitch, video=args.video)
+    with _like_the_analysis(result):
+        done = anonymise(result, args.output, persons=persons, start=start, end=end, method=args.method,
+                         pitch_semitones=args.pitch, video=args.video)
     who = "everyone's faces" if persons is None else "the faces of " + ", ".join(persons)
     print(f"{done['path']}: {done['frames']} frames with {who} hidden ({done['hidden_regions']} regions, "
           f"{done['detector_faces_hidden']} found by the face detector on the frames)"

@@ -31,7 +31,7 @@ from .errors import AnalysisInterrupted, InputError, MediaError, caused_by_inter
 from .hooks import Progress, ProgressHook, no_progress
 from .io.audio import Audio, AudioStream
 from .io.cache import StageCache, stage_key
-from .io.files import sha256_file, write_json
+from .io.files import no_more_open_than, sha256_file, write_json
 from .io.frames import FrameTable, scan_frames
 from .vision.analyser import FaceAnalyser, RawVision
 from .vision import persons as vision_persons
@@ -206,27 +206,28 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
     timings["probe"] = time.perf_counter() - t
     out = Path(outdir) if outdir is not None else default_outdir(video)
     _check_writable(out)
+    # results say what is in the video: they are made no more readable to others than the video itself
+    with no_more_open_than(video, folder=out):
+        t = time.perf_counter()
+        video_sha = sha256_file(video)
+        timings["hash"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    video_sha = sha256_file(video)
-    timings["hash"] = time.perf_counter() - t
-
-    for leftover in out.glob(".*.part*"):  # temporary files of a killed run
-        leftover.unlink(missing_ok=True)
-    cache = StageCache(out / "cache")
-    cache.clean_partial()
-    run = _Run(hook=hook, stages=STAGES)
-    outputs: dict[str, Any] = {}
-    keys: dict[str, str] = {}
-    try:
-        _run_stages(run, cache, info, video_sha, config, outputs, keys, timings)
-        run.current = "persons, voices and moments"   # the steps after the cached stages
-        return _finish(video, out, info, video_sha, config, roles, outputs, timings)
-    except BaseException as exc:
-        if not caused_by_interrupt(exc) or isinstance(exc, AnalysisInterrupted):
-            raise
-        cached = [s.name for s in STAGES if s.name in keys and cache.get(s.name, keys[s.name]) is not None]
-        raise AnalysisInterrupted(str(cache.root), cached, run.current, run.fraction) from exc
+        for leftover in out.glob(".*.part*"):  # temporary files of a killed run
+            leftover.unlink(missing_ok=True)
+        cache = StageCache(out / "cache")
+        cache.clean_partial()
+        run = _Run(hook=hook, stages=STAGES)
+        outputs: dict[str, Any] = {}
+        keys: dict[str, str] = {}
+        try:
+            _run_stages(run, cache, info, video_sha, config, outputs, keys, timings)
+            run.current = "persons, voices and moments"   # the steps after the cached stages
+            return _finish(video, out, info, video_sha, config, roles, outputs, timings)
+        except BaseException as exc:
+            if not caused_by_interrupt(exc) or isinstance(exc, AnalysisInterrupted):
+                raise
+            cached = [s.name for s in STAGES if s.name in keys and cache.get(s.name, keys[s.name]) is not None]
+            raise AnalysisInterrupted(str(cache.root), cached, run.current, run.fraction) from exc
 
 
 def _finish(video: Path, out: Path, info: VideoInfo, video_sha: str, config: Config, roles: dict | None,
@@ -305,9 +306,10 @@ def rerank(folder: str | Path, config: Config) -> Analysis:
     video = Path(data["video"].get("path", ""))
     if not video.is_file():    # a relative path, stored from elsewhere: the default folder lies beside the video
         video = result.folder.parent / video.name
-    if video.is_file():        # the footage may have moved since: then the moments have no thumbnail
-        write_thumbnails(video, data["moments"], result.folder)
-    write_json(result.folder / "analysis.json", data)
+    with no_more_open_than(result.folder / "analysis.json"):
+        if video.is_file():        # the footage may have moved since: then the moments have no thumbnail
+            write_thumbnails(video, data["moments"], result.folder)
+        write_json(result.folder / "analysis.json", data)
     return load(result.folder, check_schema=False)
 
 

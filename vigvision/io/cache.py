@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .files import sha256_json
+from .files import new_mode, sha256_json
 
 
 def stage_key(*, video_sha256: str, stage: str, version: int, config_hash: str, upstream: dict[str, str]) -> str:
@@ -53,7 +53,7 @@ class StageCache:
         try:
             yield tmp
             (tmp / ".complete").write_text(key + "\n")
-            os.chmod(tmp, 0o755)
+            os.chmod(tmp, new_mode(folder=True))   # mkdtemp makes 0700; as any new folder, by the umask
             final = self.folder(stage, key)
             if final.exists():
                 shutil.rmtree(final)

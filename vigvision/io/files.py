@@ -36,6 +36,46 @@ def _umask() -> int:
     return mask
 
 
+def new_mode(*, folder: bool = False) -> int:
+    """The mode a file (or folder) created now gets: what ``open``/``mkdir`` give under the current umask."""
+    return (0o777 if folder else 0o666) & ~_umask()
+
+
+def owner_only() -> None:
+    """From now on, everything this process creates is readable by its owner only (umask 077).
+
+    Called by every process that opens a review workspace: it holds families' footage and a
+    guider's notes, so no file in it should be readable by other users, whatever the umask.
+    """
+    os.umask(_umask() | 0o077)
+
+
+def _denied(source: str | os.PathLike) -> int:
+    """The group and other permission bits ``source`` denies (reading it allows listing a folder)."""
+    mode = os.stat(source).st_mode & 0o077
+    return ~(mode | (mode & 0o044) >> 2) & 0o077
+
+
+@contextlib.contextmanager
+def no_more_open_than(source: str | os.PathLike, *, folder: str | os.PathLike | None = None) -> Iterator[None]:
+    """While inside, files and folders created are open to group and others at most as ``source`` is;
+    ``folder`` (existing, e.g. a result folder from an earlier run) is closed as far too.
+
+    Results made from a video say what is in it: a video only its owner may read gets results only
+    its owner may read.
+    """
+    denied = _denied(source)
+    if folder is not None and denied:
+        with contextlib.suppress(OSError):   # not ours to change: its files still get the tighter mode
+            os.chmod(folder, os.stat(folder).st_mode & ~denied & 0o7777)
+    before = os.umask(0o077)
+    os.umask(before | denied)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
@@ -53,7 +93,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results should be shareable like any file
+        os.chmod(tmp, new_mode())  # mkstemp makes 0600; the file gets the mode any new file would
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -3,8 +3,15 @@
 Every click (accept, reject, adjust, tag, note, a moment of one's own) is one
 committed transaction, so closing the browser or killing the server loses
 nothing. WAL mode lets the background analysis write progress while the app
-reads. Each change to a moment records the row as it was before, which is
-what Undo puts back.
+reads; each thread (each browser session's script run) has its own connection.
+
+Several pages may show one case (two tabs, or a guider and a supervisor). A
+change says what its page last showed of the field it changes (``expect``);
+when the store holds something else, another page changed it meanwhile, and
+the change is refused with a :class:`Conflict` that says what is there now, so
+nothing is overwritten unseen. Each change records the row as it was before,
+and who made it (``by``, a page): Undo puts back that page's own last change,
+never another's.
 
 A case's candidate moments come from its analysis.json; when a case is
 re-analysed (new settings), decisions on the old candidates are carried to the
@@ -15,13 +22,15 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, VigvisionError
 from ..time import clock
 
 DB_FILE = "vigvision-review.sqlite"
@@ -61,18 +70,34 @@ CREATE TABLE IF NOT EXISTS moments (
     thumbnail TEXT,
     stale INTEGER NOT NULL DEFAULT 0,   -- a candidate that a later analysis no longer proposes
     updated REAL NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0, -- +1 at every change
     PRIMARY KEY (case_id, key)
 );
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     case_id TEXT NOT NULL, key TEXT NOT NULL,
     before TEXT,                    -- the moment row as JSON before the change; NULL: it did not exist
-    what TEXT NOT NULL, at REAL NOT NULL
+    what TEXT NOT NULL, at REAL NOT NULL,
+    by TEXT,                        -- the page (browser session) that made the change
+    version INTEGER                 -- the moment's version the change made
 );
 """
+# Columns added since the first workspaces were made: (table, column, definition).
+_ADDED = (("moments", "version", "INTEGER NOT NULL DEFAULT 0"), ("history", "by", "TEXT"),
+          ("history", "version", "INTEGER"))
 
 _MOMENT_COLS = ("case_id", "key", "source", "rank", "score", "start", "end", "proposed_start", "proposed_end",
-                "status", "tags", "note", "explanation", "principles", "thumbnail", "stale", "updated")
+                "status", "tags", "note", "explanation", "principles", "thumbnail", "stale", "updated", "version")
+#: What a page may say it last showed of a moment (``expect=``), by field.
+EXPECTABLE = ("status", "start", "end", "tags", "note")
+
+
+class Conflict(VigvisionError):
+    """A change refused because another page changed the same thing first; ``moment`` is what is there now."""
+
+    def __init__(self, message: str, moment: "Moment"):
+        super().__init__(message)
+        self.moment = moment
 
 
 @dataclass
@@ -94,6 +119,7 @@ class Moment:
     thumbnail: str | None = None
     stale: bool = False
     updated: float = 0.0
+    version: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -134,19 +160,42 @@ class Case:
     updated: float
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that can be weakly referenced (the store remembers them to close them)."""
+
+
 class ReviewStore:
     """Cases, moments and their decisions in ``WORKSPACE/vigvision-review.sqlite``."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each commit's checkpoint
-        self._db.executescript(_SCHEMA)
+        self._local = threading.local()
+        self._open: weakref.WeakSet = weakref.WeakSet()   # every thread's connection, for close()
+        db = self._db
+        db.execute("PRAGMA journal_mode=WAL")   # kept in the file: every later connection uses it
+        db.executescript(_SCHEMA)
+        for table, column, definition in _ADDED:
+            if column not in {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection: one shared by several threads interleaves their transactions."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            # used by this thread only; close() may come from another
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False,
+                                 factory=_Connection)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each commit's checkpoint
+            self._local.db = db
+            self._open.add(db)
+        return db
 
     def close(self) -> None:
-        self._db.close()
+        for db in list(self._open):
+            db.close()
+        self._local = threading.local()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -220,27 +269,31 @@ class ReviewStore:
         db.execute(f"INSERT OR REPLACE INTO moments ({', '.join(map(_q, _MOMENT_COLS))}) "
                    f"VALUES ({', '.join('?' * len(_MOMENT_COLS))})", m.to_row())
 
-    def _change(self, case_id: str, key: str, what: str, apply) -> Moment:
-        """Apply one change to a moment in one transaction, remembering the row before it for Undo."""
+    def _change(self, case_id: str, key: str, what: str, apply, *, expect: dict | None, by: str | None) -> Moment:
+        """Apply one change to a moment in one transaction, remembering the row before it for Undo.
+        ``expect``: what the changing page last showed of the fields concerned (refused if it differs)."""
         with self._tx() as db:
             row = db.execute("SELECT * FROM moments WHERE case_id=? AND key=?", (case_id, key)).fetchone()
             if row is None:
                 raise InputError(f"no moment {key!r} in case {case_id!r}")
             before = Moment.from_row(row)
+            _check_expected(before, expect)
             after = Moment.from_row(row)
             apply(after)
-            db.execute("INSERT INTO history (case_id, key, before, what, at) VALUES (?,?,?,?,?)",
-                       (case_id, key, json.dumps(before.__dict__), what, time.time()))
+            after.version = before.version + 1
+            db.execute("INSERT INTO history (case_id, key, before, what, at, by, version) VALUES (?,?,?,?,?,?,?)",
+                       (case_id, key, json.dumps(before.__dict__), what, time.time(), by, after.version))
             self._put(db, after)
         return after
 
-    def decide(self, case_id: str, key: str, status: str) -> Moment:
+    def decide(self, case_id: str, key: str, status: str, *, expect: dict | None = None,
+               by: str | None = None) -> Moment:
         if status not in STATUSES:
             raise InputError(f"a decision is one of {', '.join(STATUSES)}, not {status!r}")
-        return self._change(case_id, key, status, lambda m: setattr(m, "status", status))
+        return self._change(case_id, key, status, lambda m: setattr(m, "status", status), expect=expect, by=by)
 
     def adjust(self, case_id: str, key: str, start: float, end: float, *, duration_s: float | None = None,
-               describe: Describe | None = None) -> Moment:
+               describe: Describe | None = None, expect: dict | None = None, by: str | None = None) -> Moment:
         """Move a moment's start and end. ``describe(moment)`` gives the evidence of its new span
         (``{explanation, principles}``: :func:`vigvision.review.evidence.describer`), so its card, the CSV
         and the review sheet speak of the guider's span, not the one first proposed."""
@@ -249,17 +302,19 @@ class ReviewStore:
         def apply(m: Moment) -> None:
             m.start, m.end = start, end
             _describe(m, describe)
-        return self._change(case_id, key, f"adjust {start:.2f}-{end:.2f}", apply)
+        return self._change(case_id, key, f"adjust {start:.2f}-{end:.2f}", apply, expect=expect, by=by)
 
-    def tag(self, case_id: str, key: str, tags: list[str]) -> Moment:
-        tags = sorted({t.strip() for t in tags if t.strip()})
-        return self._change(case_id, key, "tag", lambda m: setattr(m, "tags", tags))
+    def tag(self, case_id: str, key: str, tags: list[str], *, expect: dict | None = None,
+            by: str | None = None) -> Moment:
+        tags = _tags(tags)
+        return self._change(case_id, key, "tag", lambda m: setattr(m, "tags", tags), expect=expect, by=by)
 
-    def note(self, case_id: str, key: str, text: str) -> Moment:
-        return self._change(case_id, key, "note", lambda m: setattr(m, "note", text))
+    def note(self, case_id: str, key: str, text: str, *, expect: dict | None = None,
+             by: str | None = None) -> Moment:
+        return self._change(case_id, key, "note", lambda m: setattr(m, "note", text), expect=expect, by=by)
 
     def add_own(self, case_id: str, start: float, end: float, *, note: str = "", duration_s: float | None = None,
-                describe: Describe | None = None) -> Moment:
+                describe: Describe | None = None, by: str | None = None) -> Moment:
         """A moment the guider found: accepted at once (they chose it). With ``describe``, its card also
         says what was measured in it."""
         start, end = _span(start, end, duration_s)
@@ -270,28 +325,48 @@ class ReviewStore:
                 n += 1
                 key = f"own-{n + 1}"
             m = Moment(case_id=case_id, key=key, source="own", start=start, end=end,
-                       status="accepted", note=note, explanation=OWN_EXPLANATION)
+                       status="accepted", note=note, explanation=OWN_EXPLANATION, version=1)
             _describe(m, describe)
-            db.execute("INSERT INTO history (case_id, key, before, what, at) VALUES (?,?,?,?,?)",
-                       (case_id, key, None, "add", time.time()))
+            db.execute("INSERT INTO history (case_id, key, before, what, at, by, version) VALUES (?,?,?,?,?,?,?)",
+                       (case_id, key, None, "add", time.time(), by, m.version))
             self._put(db, m)
         return m
 
-    def undo(self, case_id: str) -> str | None:
-        """Put back the moment changed last in this case; returns what was undone (None: nothing to undo)."""
+    def _last_change(self, db: sqlite3.Connection, case_id: str, by: str | None) -> sqlite3.Row | None:
+        sql, args = "SELECT * FROM history WHERE case_id=?", [case_id]
+        if by is not None:
+            sql += " AND by IS ?"
+            args.append(by)
+        return db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+
+    def undo(self, case_id: str, *, by: str | None = None) -> str | None:
+        """Put back the moment changed last in this case (with ``by``: the last change that page made);
+        returns what was undone (None: nothing to undo). Refused with a :class:`Conflict` when another
+        page has changed that moment since: undoing would throw their change away unseen."""
         with self._tx() as db:
-            row = db.execute("SELECT * FROM history WHERE case_id=? ORDER BY id DESC LIMIT 1", (case_id,)).fetchone()
+            row = self._last_change(db, case_id, by)
             if row is None:
                 return None
+            now = db.execute("SELECT * FROM moments WHERE case_id=? AND key=?", (case_id, row["key"])).fetchone()
+            if now is not None and row["version"] is not None and now["version"] != row["version"]:
+                m = Moment.from_row(now)
+                raise Conflict(f"cannot undo {undone_words(row['what'], row['key'])}: {row['key']} was changed in "
+                               f"another window since ({_state_words(m)}); change it by hand", m)
             if row["before"] is None:
                 db.execute("DELETE FROM moments WHERE case_id=? AND key=?", (case_id, row["key"]))
             else:
-                self._put(db, Moment(**json.loads(row["before"])))
+                self._put(db, Moment(**json.loads(row["before"])))   # its version too: as it was
             db.execute("DELETE FROM history WHERE id=?", (row["id"],))
         return undone_words(row["what"], row["key"])
 
-    def can_undo(self, case_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM history WHERE case_id=? LIMIT 1", (case_id,)).fetchone() is not None
+    def can_undo(self, case_id: str, *, by: str | None = None) -> bool:
+        return self._last_change(self._db, case_id, by) is not None
+
+    def changed_since(self, case_id: str) -> tuple[int, float]:
+        """A stamp of the case's moments (count and latest change): a page that saw another stamp is stale."""
+        row = self._db.execute("SELECT COUNT(*), COALESCE(MAX(updated), 0) FROM moments WHERE case_id=?",
+                               (case_id,)).fetchone()
+        return int(row[0]), float(row[1])
 
     def sync_candidates(self, case_id: str, candidates: list[dict], *, describe: Describe | None = None) -> dict:
         """Load an analysis's ranked candidates, keeping the guider's work on earlier ones.
@@ -349,6 +424,50 @@ def undone_words(what: str, key: str) -> str:
     words = {"accepted": "accepting {}", "rejected": "rejecting {}", "proposed": "setting {} back to undecided",
              "tag": "changing the tags of {}", "note": "changing the note of {}", "add": "adding {}"}
     return words.get(verb, what + " of {}").format(key)
+
+
+def _tags(tags: list[str]) -> list[str]:
+    return sorted({t.strip() for t in tags if t.strip()})
+
+
+def _check_expected(m: Moment, expect: dict | None) -> None:
+    """Refuse a change made on what another page has changed since: ``expect`` is what this page showed."""
+    if not expect:
+        return
+    unknown = set(expect) - set(EXPECTABLE)
+    if unknown:
+        raise ValueError(f"expect= takes {', '.join(EXPECTABLE)}, not {', '.join(sorted(unknown))}")
+    differs = [f for f, seen in expect.items() if not _same(f, getattr(m, f), seen)]
+    if differs:
+        raise Conflict(f"{m.key} was changed in another window while this one showed it "
+                       f"({_state_words(m, differs)}); your change was not saved: look again, then change it", m)
+
+
+def _same(field: str, now, seen) -> bool:
+    if field in ("start", "end"):
+        return seen is not None and abs(float(now) - float(seen)) < 1e-6
+    if field == "tags":
+        return _tags(list(now)) == _tags(list(seen or []))
+    return now == seen
+
+
+def _state_words(m: Moment, fields=("status", "start", "note")) -> str:
+    """What a moment is now, in the guider's words, for the fields that matter to them."""
+    words = []
+    if "status" in fields:
+        words.append(f"now {STATUS_WORDS[m.status]}")
+    if "start" in fields or "end" in fields:
+        words.append(f"from {clock(m.start)} to {clock(m.end)}")
+    if "tags" in fields:
+        words.append("tagged " + (", ".join(m.tags) if m.tags else "with nothing"))
+    if "note" in fields:
+        words.append(f"its note reads {_quote(m.note)}" if m.note else "no note")
+    return "; ".join(words)
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return "\u201c" + (text if len(text) <= limit else text[: limit - 1] + "\u2026") + "\u201d"
 
 
 def _span(start: float, end: float, duration_s: float | None) -> tuple[float, float]:

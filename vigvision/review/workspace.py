@@ -10,9 +10,14 @@
 The app reads and writes only inside it: every path that comes from a user
 (typed, chosen or uploaded) goes through :meth:`Workspace.inside`, which
 refuses ``..``, absolute paths and symlinks that lead out.
+
+It holds families' footage and a guider's notes, so it is its owner's only: the
+folder is 0700, and a process that opens it creates files 0600 and folders 0700
+whatever its umask (the app's server, its background analyses, ``vigvision app``).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -20,6 +25,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.files import owner_only
 from ..io.video import VIDEO_EXTENSIONS
 from .store import DB_FILE, ReviewStore
 
@@ -39,11 +45,23 @@ def safe_name(name: str, *, default: str = "video") -> str:
     return name or default
 
 
+def _close_to_others(root: Path) -> None:
+    """Make ``root`` 0700; a workspace made open by an earlier vigvision (or by hand) is closed throughout."""
+    if root.stat().st_mode & 0o077:
+        for folder, _, files in os.walk(root):
+            for p in (folder, *(os.path.join(folder, f) for f in files)):
+                with contextlib.suppress(OSError):   # not ours (a footage file linked in): left as it is
+                    if not os.path.islink(p):
+                        os.chmod(p, os.stat(p).st_mode & 0o7700)
+
+
 class Workspace:
     def __init__(self, root: str | Path = DEFAULT_WORKSPACE):
         self.root = Path(root).expanduser().resolve()
+        owner_only()
         for sub in ("footage", "cases"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        _close_to_others(self.root)
         self.store = ReviewStore(self.root / DB_FILE)
         self._hashes: dict[tuple[str, int, int], str] = {}   # (path, size, mtime_ns) -> sha256
 
