@@ -145,3 +145,93 @@ def test_load_rejects_foreign_or_broken_folders(tmp_path):
     (tmp_path / "analysis.json").write_text(json.dumps({"schema_version": "9.0.0"}))
     with pytest.raises(ResultError, match="schema_version 9.0.0"):
         load(tmp_path)
+
+
+def _renames(log: str) -> list[str]:
+    """Targets of the rename calls in an strace log, in order."""
+    import re
+
+    return [m.group(1) for m in re.finditer(r'rename(?:at2?)?\(.*?"[^"]*",\s*(?:[A-Z_]+,\s*)?"([^"]+)"', log)]
+
+
+def test_a_run_killed_between_its_result_renames_leaves_no_mixed_result(clip, tmp_path):
+    # The old analysis.json beside a new frames.parquet validated as one result.
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import require_tool
+    from vigvision.errors import ResultError
+
+    strace = require_tool("strace")
+    out = tmp_path / "out"
+    vigvision.analyze(clip.path, out)                      # an earlier result, at 10 fps
+    before = load(out)
+    calls = "rename,renameat,renameat2"
+    cmd = [sys.executable, "-m", "vigvision.cli", "analyze", str(clip.path), "--fps", "5", "-q", "-o"]
+    dry, log = tmp_path / "dry", tmp_path / "renames.log"
+    shutil.copytree(out, dry)
+    subprocess.run([strace, "-f", "-qq", "-e", f"trace={calls}", "-o", str(log), *cmd, str(dry)], check=True,
+                   timeout=300, stdout=subprocess.DEVNULL)
+    targets = _renames(log.read_text())
+    assert targets[-1].endswith("analysis.json") and any(t.endswith("frames.parquet") for t in targets), targets
+    # the same run again, killed as it renames analysis.json: after its parquet files are in place
+    subprocess.run([strace, "-f", "-qq", "-e", f"trace={calls}", "-e",
+                    f"inject={calls}:signal=SIGKILL:when={len(targets)}", *cmd, str(out)],
+                   timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert json.loads((out / "analysis.json").read_text())["frames"]["analysed"] == before.data["frames"]["analysed"]
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out / "frames.parquet").num_rows == 15        # the new run's, beside the old json
+    with pytest.raises(ResultError, match="frames.parquet: not the file analysis.json was written with"):
+        load(out)
+    done = subprocess.run([sys.executable, "-m", "vigvision.cli", "validate", str(out)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "re-run vigvision analyze" in done.stderr
+    subprocess.run([*cmd, str(out)], check=True, timeout=300)   # and running it again mends it
+    assert load(out).data["frames"]["analysed"] == 15
+
+
+def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing_half_written(tmp_path):
+    # It ended in a traceback (rc 1) from the audio cache, the thumbnails or the parquet write, and could
+    # leave a lone frames.parquet. Here the result folder is on a small tmpfs, in a mount namespace of its
+    # own: runs with less and less room fill it up at every point from the first cache stage to the result.
+    import re
+    import subprocess
+    import sys
+
+    from conftest import require_tool
+
+    unshare = require_tool("unshare")
+    clip = make_video(tmp_path / "clip.mp4", duration_s=3.0, fps=30, bursts_s=[(0.3, 1.2)])
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+
+    def run(size_k: int) -> str | None:
+        """Analyse onto a tmpfs of ``size_k`` KiB: None when it fits, else where the disk was full."""
+        script = (f'mount -t tmpfs -o size={size_k}k tmpfs "{mnt}" || exit 99; '
+                  f'"{sys.executable}" -m vigvision.cli analyze "{clip.path}" -o "{mnt}/res" -q; echo "rc=$?"; '
+                  f'cd "{mnt}" && find . -type f | sort')
+        done = subprocess.run([unshare, "-m", "sh", "-c", script], capture_output=True, text=True, timeout=300)
+        assert "rc=" in done.stdout, done.stderr
+        rc = int(re.search(r"rc=(\d+)", done.stdout).group(1))
+        files = done.stdout.split(f"rc={rc}")[1].split()
+        errors = [line for line in done.stderr.splitlines() if not line.startswith("vigvision: warning:")]
+        assert not [f for f in files if ".part" in f], files
+        if rc == 0:
+            assert "./res/analysis.json" in files and not errors, errors
+            return None
+        assert rc == 2 and len(errors) == 1 and "the disk is full" in errors[0], (size_k, done.stderr)
+        assert not [f for f in files if f.endswith((".parquet", "analysis.json"))], files   # no lone result file
+        return errors[0].split(": the disk is full")[0].split("/res/")[1].split("-")[0]
+
+    places = {run(32)}
+    lo, hi = 32, 1024                     # too small, and room enough (the result takes about 270 KiB)
+    assert run(hi) is None
+    while hi - lo > 4:                    # the last run that fails is within a page of fitting
+        mid = (lo + hi) // 8 * 4
+        place = run(mid)
+        lo, hi = (mid, hi) if place else (lo, mid)
+        places.add(place)
+    assert "cache/audio" in places and places & {"frames.parquet", "signals.parquet", "analysis.json"}, places

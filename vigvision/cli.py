@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import PRESETS, Config
-from .errors import AnalysisInterrupted, InputError, VigvisionError, caused_by_interrupt
+from .errors import AnalysisInterrupted, DiskFull, InputError, VigvisionError, caused_by_interrupt, is_disk_full
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -621,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
-    except InputError as exc:
+    except (InputError, DiskFull) as exc:
         print(f"vigvision: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except VigvisionError as exc:
@@ -636,6 +636,11 @@ def main(argv: list[str] | None = None) -> int:
         # initialises) surfaces as another error chained to the KeyboardInterrupt.
         if caused_by_interrupt(exc):
             return _interrupted(exc, args.command)
+        if is_disk_full(exc):   # outside vigvision's own writes (a temporary file, the decisions' SQLite)
+            where = getattr(exc, "filename", None) or "the disk"
+            print(f"vigvision: error: {where}: the disk is full ({exc}); free some space and run it again",
+                  file=sys.stderr)
+            return EXIT_INPUT
         raise
 
 

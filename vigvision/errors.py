@@ -39,6 +39,29 @@ class ResultError(InputError):
     """An analysis folder is missing, incomplete or of an unsupported version."""
 
 
+class DiskFull(VigvisionError):
+    """The disk (or the user's quota) filled up while writing ``path``; what was being written is removed.
+
+    >>> str(DiskFull("out/cache/audio-1f0c"))
+    'out/cache/audio-1f0c: the disk is full; nothing half-written was left there: free some space and run it again'
+    """
+
+    def __init__(self, path: str | PathLike):
+        self.path = str(path)
+        super().__init__(f"{self.path}: the disk is full; nothing half-written was left there: free some space "
+                         "and run it again")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk or the quota is full (ENOSPC, EDQUOT; SQLite's SQLITE_FULL)."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", None) == 13
+
+
 class AnalysisInterrupted(KeyboardInterrupt):
     """An analysis stopped by Ctrl-C or ``kill``, saying truthfully what it leaves to resume from.
 

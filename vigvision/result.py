@@ -10,7 +10,9 @@ versioning (a reader accepts any minor version of its major version).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import InputError, ResultError
-from .io.files import atomic_path, write_json
+from .io.files import atomic_path, dump_json, sha256_file
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 ANALYSIS_FILE = "analysis.json"
 FRAMES_FILE = "frames.parquet"
 SIGNALS_FILE = "signals.parquet"
@@ -69,12 +71,26 @@ def validate(data: dict, *, source: str = ANALYSIS_FILE) -> None:
 
 
 def write_result(outdir: Path, data: dict, *, frames: pa.Table, signals: pa.Table) -> None:
-    """Write the columnar files, then analysis.json last: its presence marks a complete result."""
+    """Write the three files of a result as one unit.
+
+    All three are written to temporary names first (a full disk or an error leaves none of them), with
+    analysis.json naming the SHA-256 of its columnar files (``frames.sha256``); then they are renamed,
+    analysis.json last, so its presence marks a complete result. A run killed between those renames
+    leaves files that do not belong together, and :func:`load` refuses them rather than mixing runs.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
-    for name, table in ((FRAMES_FILE, frames), (SIGNALS_FILE, signals)):
-        with atomic_path(outdir / name) as tmp:
-            pq.write_table(table, tmp)
-    write_json(outdir / ANALYSIS_FILE, data)
+    with atomic_path(outdir / ANALYSIS_FILE) as json_tmp:
+        with contextlib.ExitStack() as columnar:   # renamed when it closes, before analysis.json
+            hashes = {}
+            for name, table in ((FRAMES_FILE, frames), (SIGNALS_FILE, signals)):
+                tmp = columnar.enter_context(atomic_path(outdir / name))
+                pq.write_table(table, tmp)
+                hashes[name] = sha256_file(tmp)
+            data["frames"]["sha256"] = hashes
+            with open(json_tmp, "w", encoding="utf-8") as f:
+                dump_json(data, f)
+                f.flush()
+                os.fsync(f.fileno())
 
 
 def frames_table(times_s: np.ndarray, source_index: np.ndarray) -> pa.Table:
@@ -179,4 +195,20 @@ def load(folder: str | Path, *, check_schema: bool = True) -> Analysis:
                           f"(reads {SCHEMA_VERSION.split('.')[0]}.x)")
     if check_schema:
         validate(data, source=str(f))
+    _check_belong(p, data)
     return Analysis(p, data)
+
+
+def _check_belong(folder: Path, data: dict) -> None:
+    """Refuse columnar files that are not the ones analysis.json was written with (a run cut while
+    writing its result, or files copied in from another folder)."""
+    hashes = data.get("frames", {}).get("sha256") or {}
+    for name in (FRAMES_FILE, SIGNALS_FILE):
+        if name not in hashes:
+            continue   # a result from before 1.2 names none
+        path = folder / name
+        if not path.is_file():
+            raise ResultError(f"{path}: missing from the analysis folder; re-run vigvision analyze")
+        if sha256_file(path) != hashes[name]:
+            raise ResultError(f"{path}: not the file {ANALYSIS_FILE} was written with (a run was cut while "
+                              "writing its result, or the file was replaced); re-run vigvision analyze")

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import DiskFull, is_disk_full
 from .files import new_mode, sha256_json
 
 
@@ -58,8 +59,10 @@ class StageCache:
             if final.exists():
                 shutil.rmtree(final)
             os.replace(tmp, final)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
+            if is_disk_full(exc):
+                raise DiskFull(self.folder(stage, key)) from None
             raise
 
     def clean_partial(self) -> None:

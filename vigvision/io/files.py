@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
+from ..errors import DiskFull, is_disk_full
+
 
 def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
@@ -80,7 +82,8 @@ def no_more_open_than(source: str | os.PathLike, *, folder: str | os.PathLike | 
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
 
-    On any exception the temporary file is removed and ``target`` is untouched.
+    On any exception the temporary file is removed and ``target`` is untouched; a full disk is
+    raised as :class:`~vigvision.errors.DiskFull` naming ``target``.
 
     >>> with atomic_path("out/analysis.json") as tmp:     # doctest: +SKIP
     ...     tmp.write_text("{}")
@@ -95,9 +98,11 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, new_mode())  # mkstemp makes 0600; the file gets the mode any new file would
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if is_disk_full(exc):
+            raise DiskFull(target) from None
         raise
 
 
@@ -114,5 +119,23 @@ def atomic_open(target: str | os.PathLike, mode: str = "w", **kw) -> Iterator[IO
 def write_json(target: str | os.PathLike, obj, *, indent: int | None = 2) -> None:
     """Write JSON atomically (NaN is refused: JSON has no NaN)."""
     with atomic_open(target, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=indent, allow_nan=False, ensure_ascii=False)
-        f.write("\n")
+        dump_json(obj, f, indent=indent)
+
+
+def save_npz(path: str | os.PathLike, **arrays) -> None:
+    """``np.savez`` made in memory, then written at once: on a full disk numpy's zip writer fails twice
+    (once more while being collected, printing a traceback); one write fails once, cleanly."""
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    with open(path, "wb") as f:
+        f.write(buf.getbuffer())
+
+
+def dump_json(obj, f: IO, *, indent: int | None = 2) -> None:
+    """JSON as vigvision writes it: UTF-8 text, no NaN, a final newline."""
+    json.dump(obj, f, indent=indent, allow_nan=False, ensure_ascii=False)
+    f.write("\n")

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from .files import save_npz
 from .video import Frame, VideoInfo, VideoReader
 
 
@@ -44,7 +45,7 @@ class FrameTable:
         return (self.frames_decoded - 1) / span if span > 0 else None
 
     def save(self, folder: Path) -> None:
-        np.savez(folder / "frames.npz", times_s=self.times_s, source_index=self.source_index)
+        save_npz(folder / "frames.npz", times_s=self.times_s, source_index=self.source_index)
         meta = {"frames_decoded": self.frames_decoded, "stop_time_s": self.stop_time_s,
                 "stopped_early": self.stopped_early, "error": self.error}
         (folder / "frames.json").write_text(json.dumps(meta))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import InputError, VigvisionError
+from ..errors import DiskFull, InputError, VigvisionError, is_disk_full
 from ..time import clock
 
 DB_FILE = "vigvision-review.sqlite"
@@ -199,13 +199,21 @@ class ReviewStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        db = self._db
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if is_disk_full(exc):   # the change is not saved, and says so (the page keeps it on screen)
+                raise DiskFull(self.path) from None
             raise
-        self._db.execute("COMMIT")
 
     # cases ---------------------------------------------------------------------------------------
     def add_case(self, case_id: str, name: str, video: str, outdir: str) -> Case:

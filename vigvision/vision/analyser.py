@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.files import save_npz
 from ..io.video import Frame
 from . import geometry as G
 from .detect import Detections, FaceDetector
@@ -38,7 +39,7 @@ class RawVision:
     def save(self, folder: Path) -> None:
         import json
 
-        np.savez(folder / "raw_vision.npz", **self.columns)
+        save_npz(folder / "raw_vision.npz", **self.columns)
         (folder / "tracklets.json").write_text(json.dumps({"tracklets": self.tracklets,
                                                             "frame_size": list(self.frame_size)}))
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..config import Config
 from ..io.audio import Audio
+from ..io.files import save_npz
 from .features import VoiceFeatures, extract
 from .speakers import Voices, assign, find_voices, mouth_scores
 from .turns import turn_taking
@@ -36,7 +37,7 @@ class VoicePass:
     embeddings: np.ndarray     # (windows, 256) speaker embeddings, float16
 
     def save(self, folder: Path) -> None:
-        np.savez(folder / "voice.npz", silero=self.silero, gain=np.float64(self.gain),
+        save_npz(folder / "voice.npz", silero=self.silero, gain=np.float64(self.gain),
                  embed_starts=self.embed_starts, embeddings=self.embeddings, **self.features.to_arrays())
 
     @classmethod
