@@ -89,6 +89,54 @@ def test_killed_batch_resumes_to_the_same_results(study, tmp_path):
     assert not list(out.rglob("*.part*"))
 
 
+def _children(pid: int) -> list[int]:
+    """The batch's worker processes (multiprocessing's spawned children of ``pid``)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_end_when_the_batch_is_killed(tmp_path):
+    # A SIGKILL of the batch's parent left its spawned workers (600-690 MB each) running for more than
+    # ten minutes.
+    (tmp_path / "in").mkdir()
+    for i in range(2):
+        make_video(tmp_path / "in" / f"v{i}.mp4", duration_s=30.0)
+    cmd = [sys.executable, "-m", "vigvision.cli", "batch", str(tmp_path / "in"), "--jobs", "2", "-q",
+           "-o", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers := _children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 2, "the batch did not start its two workers"
+        time.sleep(3.0)                       # at work, mid-video
+        assert all(_alive(w) for w in workers)
+        proc.kill()                           # the parent only, not its process group
+        proc.wait()
+        deadline = time.monotonic() + 15
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers still running 15 s after the batch was killed"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)   # whatever is left of the batch's process group
+
+
 def test_ray_engine_gives_the_local_results(study, tmp_path):
     try:
         import ray  # noqa: F401

@@ -157,17 +157,43 @@ def analyse_one(video: str, outdir: str, config: dict) -> dict:
             logging.getLogger().removeHandler(handler)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     # One process per video: keep each to its own core (the libraries would otherwise each start
     # a thread per core and the processes would fight over them).
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
+    exit_with(parent)
+
+
+def exit_with(parent: int) -> None:
+    """End this process when ``parent`` dies, however it dies (a SIGKILL of the batch left its workers,
+    600 MB each, running for good): the kernel sends SIGTERM (Linux), and a watcher thread checks too."""
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass   # not Linux: the watcher alone
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)   # orphaned: what it was writing is in a temporary file, removed by the next run
+
+    if os.getppid() != parent:   # died before we got here
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _local(tasks: list[Task], config: dict, jobs: int, done: Callable[[Task, dict], None]) -> None:
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init,
+                             initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(analyse_one, t.video, t.outdir, config): t for t in tasks}
         for fut in as_completed(futures):
             done(futures[fut], fut.result())
