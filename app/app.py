@@ -181,7 +181,8 @@ def add_footage(w: Workspace) -> None:
                           key="choose_file")
     st.button("Add and analyse", key="add_case", type="primary", disabled=up is None and choice == "(none)",
               on_click=_add_case, args=(upload_key,))
-    st.caption(f"Videos copied into `{w.footage}` appear in the list.")
+    st.caption(f"Videos copied into `{w.footage}` appear in the list: the way for films over {MAX_UPLOAD_MB} MB "
+               "(or start the app with `vigvision app --add FILE`).")
 
 
 def _add_case(upload_key: str) -> None:

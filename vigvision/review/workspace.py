@@ -24,13 +24,25 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import DiskFull, InputError, is_disk_full
 from ..io.files import owner_only
 from ..io.video import VIDEO_EXTENSIONS
 from .store import DB_FILE, ReviewStore
 
-MAX_UPLOAD_MB = 4096   # about an hour of phone video at 1080p; stated in the app
+def _upload_limit_mb() -> int:
+    """Streamlit holds an upload in the server's memory (about twice its size at the peak, measured): at
+    most 1024 MB, and at most an eighth of this machine's memory. Bigger films go into footage/."""
+    try:
+        ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError, AttributeError):
+        ram_mb = 8192
+    return int(max(64, min(1024, ram_mb // 8)))
+
+
+MAX_UPLOAD_MB = _upload_limit_mb()   # stated in the app, with how to add bigger films
 DEFAULT_WORKSPACE = Path.home() / "vigvision-workspace"
+BIGGER_FILES = ("copy bigger files into {footage} (they appear in the list), or start the app with "
+                "vigvision app --add FILE")
 
 
 def safe_name(name: str, *, default: str = "video") -> str:
@@ -121,7 +133,8 @@ class Workspace:
         """Write an uploaded file into footage/ under a sanitised, unused name; returns its relative path.
         Written to a temporary name first, so a failed upload leaves nothing behind."""
         if size is not None and size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise InputError(f"{name}: {size / 1e6:.0f} MB is over the {MAX_UPLOAD_MB} MB limit")
+            raise InputError(f"{name}: {size / 1e6:.0f} MB is over the {MAX_UPLOAD_MB} MB upload limit; "
+                             f"{BIGGER_FILES.format(footage=self.footage)}")
         clean = safe_name(name)
         if Path(clean).suffix.lower() not in VIDEO_EXTENSIONS:
             raise InputError(f"{name}: not a video file this app takes ({', '.join(VIDEO_EXTENSIONS)})")
@@ -138,6 +151,10 @@ class Workspace:
                     f.write(chunk)
                     digest.update(chunk)
             os.replace(part, target)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(target) from None
+            raise
         finally:
             part.unlink(missing_ok=True)
         st = target.stat()
