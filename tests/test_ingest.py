@@ -150,3 +150,59 @@ def test_bad_files_raise_clear_errors(tmp_path, make, message):
     with pytest.raises(MediaError, match=message) as exc:
         probe(path)
     assert str(path) in str(exc.value)
+
+
+def _ffmpeg(*args) -> None:
+    import subprocess
+
+    from conftest import require_tool
+
+    subprocess.run([require_tool("ffmpeg"), "-v", "error", "-y", *map(str, args)], check=True, timeout=120)
+
+
+def test_damage_inside_a_file_is_skipped_and_said_where(tmp_path):
+    # Decoding stopped at the first corrupt packet (a 200 KB hole at 3.4 s of a 10 s file): the rest was
+    # dropped although ffmpeg decodes 235 of its 250 frames. Audio and video now go on past the damage.
+    import av
+
+    import vigvision
+
+    full = tmp_path / "full.mp4"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:"
+            "sample_rate=16000", "-t", 10, "-c:v", "libx264", "-preset", "ultrafast", "-g", 25, "-b:v", "3M",
+            "-c:a", "aac", "-shortest", "-movflags", "+faststart", full)
+    with av.open(str(full)) as c:
+        offset = next(p.pos for p in c.demux(c.streams.video[0]) if p.pts and p.pts * p.time_base >= 3.4)
+    hole = tmp_path / "hole.mp4"
+    data = bytearray(full.read_bytes())
+    data[offset:offset + 200_000] = np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes()
+    hole.write_bytes(bytes(data))
+    reader, frames = decode_all(hole)
+    assert 230 <= len(frames) <= 249 and frames[-1].time_s > 9.9 and not reader.stopped_early
+    assert len(reader.damaged) == 1 and 3.3 <= reader.damaged[0][0] <= reader.damaged[0][1] <= 4.5
+    audio = load_audio(hole)
+    assert abs(audio.duration_s - load_audio(full).duration_s) < 0.01     # still on the video clock
+    assert "damaged at 3." in audio.error
+    result = vigvision.analyze(hole, tmp_path / "out")
+    assert result.data["frames"]["last_s"] > 9.8
+    said = [w for w in result.warnings if "damaged" in w]
+    assert len(said) == 2 and said[0].startswith("the video is damaged at 3.")
+
+
+def test_a_picture_size_change_midway_keeps_one_frame_size_and_is_said(tmp_path):
+    # After a mid-stream change (1280x720 -> 640x360) frames came out at the new size: face boxes were at
+    # half scale with no warning.
+    import vigvision
+
+    a, b, both = tmp_path / "a.ts", tmp_path / "b.ts", tmp_path / "sizes.ts"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", 2, "-c:v", "libx264", "-preset",
+            "ultrafast", "-f", "mpegts", a)
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", 2, "-c:v", "libx264", "-preset",
+            "ultrafast", "-output_ts_offset", 2, "-f", "mpegts", b)
+    both.write_bytes(a.read_bytes() + b.read_bytes())
+    reader, frames = decode_all(both, fps=5)
+    assert len(frames) == 20 and {f.image.shape for f in frames} == {(720, 1280, 3)}
+    assert reader.size_changes == [(2.0, 640, 360)]
+    result = vigvision.analyze(both, tmp_path / "out")
+    assert any("picture size changes at 2.00 s (to 640x360)" in w and "scaled to 1280x720" in w
+               for w in result.warnings), result.warnings

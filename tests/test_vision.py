@@ -175,3 +175,21 @@ def test_roles_with_a_profile_only_person_are_json_safe():
     json.dumps(persons, allow_nan=False)
     assert persons[1]["proportions"]["lower_face"] is None
     assert sorted(p["role"] for p in persons) == ["adult", "child"]
+
+
+def test_more_faces_than_followed_is_said(tmp_path):
+    # More than vision.max_persons faces were dropped without a word.
+    import vigvision
+    from vigvision.config import Config
+
+    grid = [Placement(("grace_hopper", "astronaut")[i % 2], (160 + 320 * (i % 4), 180 + 360 * (i // 4)), 110,
+                      mirror=bool(i % 3)) for i in range(8)]
+    path = tmp_path / "group.mp4"
+    face_video(path, duration_s=2.0, fps=10, width=1280, height=720, timeline=lambda t: grid)
+    config = Config.from_dict({"vision": {"max_persons": 6}})
+    result = vigvision.analyze(path, tmp_path / "out", config=config)
+    assert len(result.persons) == 6
+    said = [w for w in result.warnings if "more than 6 faces at once" in w]
+    assert len(said) == 1 and "raise [vision] max_persons" in said[0], result.warnings
+    roomy = vigvision.analyze(path, tmp_path / "out8", config=Config.from_dict({"vision": {"max_persons": 8}}))
+    assert len(roomy.persons) == 8 and not [w for w in roomy.warnings if "faces at once" in w]

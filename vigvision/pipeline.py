@@ -143,10 +143,10 @@ def _run_voice(ctx: StageContext) -> None:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("vision", 5, ("ingest.analysis_fps", "ingest.max_side",
+    Stage("vision", 6, ("ingest.analysis_fps", "ingest.max_side",
                         *(f"vision.{f.name}" for f in fields(VisionConfig))),
           (), _run_vision, VisionPass.load, weight=1.0),
-    Stage("audio", 2, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
+    Stage("audio", 3, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
     Stage("voice", 3, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
 )
 
@@ -249,7 +249,7 @@ def _finish(video: Path, out: Path, info: VideoInfo, video_sha: str, config: Con
             vision = build_vision(voice.f0_by_person())
         timings["speakers"] = time.perf_counter() - t
     data = _assemble(info, video_sha, config, timings, frames, audio, vision, voice, roles or {},
-                     _warnings(info, frames, audio, vision))
+                     _warnings(info, frames, audio, vision, outputs["vision"].raw, config.vision.max_persons))
     t = time.perf_counter()
     add_moments(data, vision.signals.to_pandas(), config)
     write_thumbnails(video, data["moments"], out)
@@ -313,7 +313,8 @@ def rerank(folder: str | Path, config: Config) -> Analysis:
     return load(result.folder, check_schema=False)
 
 
-def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None, vision) -> list[str]:
+def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None, vision, raw: RawVision,
+              max_persons: int) -> list[str]:
     """What the user should know about the input, derived from the stage outputs."""
     out = []
     if frames.stopped_early:
@@ -321,6 +322,18 @@ def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None, vision) 
         stop = frames.stop_time_s if frames.stop_time_s is not None else 0.0
         out.append(f"video decoding stopped at {stop:.2f} s of {info.duration_s:.2f} s{why}; "
                    f"the file looks truncated or corrupt, only the decodable part was analysed")
+    if frames.damaged:
+        where = ", ".join(f"{a:.2f}-{b:.2f} s" for a, b in frames.damaged)
+        out.append(f"the video is damaged at {where} ({frames.packets_lost} packets could not be decoded): "
+                   "those frames were skipped, the rest was analysed")
+    for t, w, h in frames.size_changes:
+        out.append(f"the picture size changes at {t:.2f} s (to {w}x{h}): those frames were scaled to "
+                   f"{info.width}x{info.height}, so positions stay comparable")
+    capped = raw.capped_s
+    if capped:
+        out.append(f"more than {max_persons} faces at once in {len(capped)} analysed frames (from "
+                   f"{capped[0]:.2f} s): only {max_persons} were followed there (raise [vision] max_persons, "
+                   "up to 12, for a big group)")
     if audio is not None and audio.error:
         out.append(audio.error)
     if audio is None:

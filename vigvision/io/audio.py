@@ -14,7 +14,7 @@ import av
 import numpy as np
 
 from ..time import to_index
-from .video import _container_start, _frame_time, open_container
+from .video import SkippingDamage, _container_start, _frame_time, open_container
 
 SAMPLE_RATE = 16000
 
@@ -44,7 +44,9 @@ class AudioStream:
     """Iterate a file's first audio track as mono float32 chunks at ``sample_rate``,
     placed on the video clock (padded or trimmed at the start), without holding it all.
 
-    After iteration ``error`` says where decoding stopped early, if it did.
+    After iteration ``error`` says where decoding stopped early, if it did, or where the track was
+    damaged: packets that cannot be decoded are skipped, and their time is silence, so what follows
+    stays on the video clock.
 
     >>> stream = AudioStream("family.mp4")          # doctest: +SKIP
     >>> total = sum(len(chunk) for chunk in stream)  # doctest: +SKIP
@@ -67,23 +69,27 @@ class AudioStream:
             to_skip = 0  # samples before time 0 (a track that starts early)
             started = False
             decoded_until = 0.0
-            frames = container.decode(stream)
+            emitted = 0  # samples yielded: the video clock, in samples
+            decoded = SkippingDamage(container, stream, t0)
+            frames = iter(decoded)
             while True:
-                try:
-                    frame = next(frames)
-                except StopIteration:
-                    frame = None
-                except av.FFmpegError as exc:
-                    self.error = f"audio decoding stopped at {decoded_until:.2f} s ({exc.__class__.__name__}: {exc})"
-                    frame = None
+                frame = next(frames, None)
+                if frame is None and decoded.error:
+                    self.error = f"audio decoding stopped at {decoded_until:.2f} s ({decoded.error})"
+                t = None if frame is None else _frame_time(frame, t0)
                 if frame is not None and not started:
                     started = True
-                    offset = to_index(_frame_time(frame, t0) or 0.0, self.sample_rate)
+                    offset = to_index(t or 0.0, self.sample_rate)
                     if offset > 0:
                         yield np.zeros(offset, np.float32)
+                        emitted += offset
                     to_skip = max(0, -offset)
+                elif t is not None and t - decoded_until > 0.05:   # packets lost before this frame: silence
+                    gap = to_index(t, self.sample_rate) - emitted
+                    if gap > 0:
+                        yield np.zeros(gap, np.float32)
+                        emitted += gap
                 if frame is not None:
-                    t = _frame_time(frame, t0)
                     decoded_until = (t if t is not None else decoded_until) + frame.samples / max(frame.sample_rate, 1)
                 try:
                     outs = resampler.resample(frame)  # None flushes the resampler's delay line
@@ -94,8 +100,13 @@ class AudioStream:
                     if to_skip:
                         cut = min(to_skip, len(chunk))
                         chunk, to_skip = chunk[cut:], to_skip - cut
+                    emitted += len(chunk)
                     yield np.clip(chunk, -1.0, 1.0)
                 if frame is None:
+                    if decoded.damaged and not self.error:
+                        where = ", ".join(f"{a:.2f}-{b:.2f} s" for a, b in decoded.damaged)
+                        self.error = (f"the audio track is damaged at {where} ({decoded.packets_lost} packets could "
+                                      "not be decoded): silence there, the rest was analysed")
                     return
 
 

@@ -8,7 +8,7 @@ that the video is decoded only once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +24,9 @@ class FrameTable:
 
     ``stop_time_s`` is the last decoded frame's time; ``error`` and
     ``stopped_early`` say whether decoding ended before the container's end.
+    ``damaged``: stretches ([start, end] s) where packets could not be decoded and were skipped
+    (``packets_lost`` in all); ``size_changes``: (time, width, height) where the picture size changed
+    (those frames were scaled to the first frame's size).
     """
 
     times_s: np.ndarray
@@ -32,6 +35,9 @@ class FrameTable:
     stop_time_s: float | None
     stopped_early: bool
     error: str | None
+    damaged: list = field(default_factory=list)
+    packets_lost: int = 0
+    size_changes: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.times_s)
@@ -47,7 +53,8 @@ class FrameTable:
     def save(self, folder: Path) -> None:
         save_npz(folder / "frames.npz", times_s=self.times_s, source_index=self.source_index)
         meta = {"frames_decoded": self.frames_decoded, "stop_time_s": self.stop_time_s,
-                "stopped_early": self.stopped_early, "error": self.error}
+                "stopped_early": self.stopped_early, "error": self.error, "damaged": self.damaged,
+                "packets_lost": self.packets_lost, "size_changes": [list(c) for c in self.size_changes]}
         (folder / "frames.json").write_text(json.dumps(meta))
 
     @classmethod
@@ -82,4 +89,7 @@ def scan_frames(info: VideoInfo, *, fps: float | None, max_side: int = 0,
         stop_time_s=reader.stop_time_s,
         stopped_early=reader.stopped_early,
         error=reader.error,
+        damaged=reader.damaged,
+        packets_lost=reader.packets_lost,
+        size_changes=reader.size_changes,
     )

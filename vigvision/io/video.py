@@ -289,6 +289,49 @@ def _to_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
     return frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
 
 
+class SkippingDamage:
+    """The frames of one stream, decoded packet by packet, as players do: a packet that cannot be
+    decoded (a damaged stretch of the file) is skipped and noted, and decoding goes on after it. Only
+    an error of the container itself (a truncated file) ends it, in ``error``.
+
+    ``damaged``: the stretches where packets were lost, [start, end] seconds on the video clock (packets
+    less than a second apart make one stretch); ``packets_lost``: how many in all.
+    """
+
+    def __init__(self, container, stream, t0: float):
+        self.container, self.stream, self.t0 = container, stream, t0
+        self.error: str | None = None
+        self.damaged: list[list[float]] = []
+        self.packets_lost = 0
+
+    def __iter__(self) -> Iterator[av.VideoFrame | av.AudioFrame]:
+        packets = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.FFmpegError as exc:
+                self.error = f"{exc.__class__.__name__}: {exc}"
+                return
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                self._lost(packet)
+                continue
+            yield from frames
+
+    def _lost(self, packet: av.Packet) -> None:
+        self.packets_lost += 1
+        if packet.pts is None or packet.time_base is None:
+            return
+        t = round(float(packet.pts * packet.time_base) - self.t0, 3)
+        if self.damaged and t - self.damaged[-1][1] <= 1.0:
+            self.damaged[-1][1] = max(self.damaged[-1][1], t)
+        else:
+            self.damaged.append([t, t])
+
+
 class VideoReader:
     """Lazy iterator over a video's frames at an analysis rate.
 
@@ -299,7 +342,11 @@ class VideoReader:
 
     After iteration, ``stopped_early`` says whether decoding ended before the
     container's duration (truncated or corrupt file), with ``stop_time_s`` and
-    ``error`` describing where and why.
+    ``error`` describing where and why. Damage inside the file does not stop it:
+    packets that cannot be decoded are skipped and ``damaged`` lists where
+    ([start, end] seconds, ``packets_lost`` in all). Every frame has the size of
+    the first one: a stream whose picture size changes (``size_changes``: time,
+    width, height) is scaled back to it, so positions stay comparable.
 
     >>> with VideoReader("family.mp4", fps=10) as reader:    # doctest: +SKIP
     ...     for frame in reader:
@@ -320,6 +367,9 @@ class VideoReader:
         self.stop_time_s: float | None = None
         self.frames_decoded = 0
         self.frames_kept = 0
+        self.damaged: list[list[float]] = []
+        self.packets_lost = 0
+        self.size_changes: list[tuple[float, int, int]] = []
         self._container = None
 
     def __enter__(self) -> "VideoReader":
@@ -355,16 +405,14 @@ class VideoReader:
         tol = 0.25 / max(self.fps or 1.0, self.info.fps or 1.0)
         last_time = None
         self.frames_decoded = self.frames_kept = 0
-        self.error = None
-        decoder = container.decode(stream)
-        while True:
-            try:
-                frame = next(decoder)
-            except StopIteration:
-                break
-            except av.FFmpegError as exc:
-                self.error = f"{exc.__class__.__name__}: {exc}"
-                break
+        self.size_changes = []
+        # the decoded (pre-rotation) size of the first frame: every frame is converted to its output size
+        first_size = (self.info.height, self.info.width) if rotation in (90, 270) else (self.info.width,
+                                                                                       self.info.height)
+        size = self._output_size(*first_size)
+        shown_size = first_size
+        decoded = self._decoded = SkippingDamage(container, stream, t0)
+        for frame in decoded:
             t = _frame_time(frame, t0)
             if t is None:  # no timestamp at all: place it one nominal step after the last
                 t = (last_time + 1.0 / self.info.fps) if last_time is not None else 0.0
@@ -376,19 +424,24 @@ class VideoReader:
                 break
             self.frames_decoded += 1
             last_time = t
+            if (frame.width, frame.height) != shown_size:
+                shown_size = (frame.width, frame.height)
+                self.size_changes.append((round(t, 3), *((frame.height, frame.width) if rotation in (90, 270)
+                                                          else shown_size)))
             if self.fps is not None:
                 # A frame up to a quarter of a frame interval early still takes its
                 # tick, so jittery PTS do not push every pick one frame late.
                 if (t + tol) * self.fps < next_tick:
                     continue
                 next_tick = int(np.floor((t + tol) * self.fps)) + 1
-            image = _to_rgb(frame, self._output_size(frame.width, frame.height))
+            image = _to_rgb(frame, size)
             if k_rot:
                 # Display rotation is counter-clockwise; np.rot90 turns counter-clockwise too.
                 image = np.ascontiguousarray(np.rot90(image, k=k_rot))
             yield Frame(index=self.frames_kept, source_index=self.frames_decoded - 1, time_s=t, image=image)
             self.frames_kept += 1
         self.stop_time_s = last_time
+        self.error, self.packets_lost, self.damaged = decoded.error, decoded.packets_lost, decoded.damaged
         self.close()
 
     @property

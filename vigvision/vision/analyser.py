@@ -10,7 +10,7 @@ after the pass (:mod:`vigvision.vision.persons`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,17 +30,19 @@ RAW_COLUMNS = ("frame", "track", "time_s", "x1", "y1", "x2", "y2", "det_score", 
 
 @dataclass
 class RawVision:
-    """Columns of RAW_COLUMNS as arrays, plus each tracklet's summary (for the offline merge)."""
+    """Columns of RAW_COLUMNS as arrays, plus each tracklet's summary (for the offline merge).
+    ``capped_s``: times of the frames where a face was left out because ``max_persons`` were followed."""
 
     columns: dict[str, np.ndarray]
     tracklets: list[dict]
     frame_size: tuple[int, int]
+    capped_s: list[float] = field(default_factory=list)
 
     def save(self, folder: Path) -> None:
         import json
 
         save_npz(folder / "raw_vision.npz", **self.columns)
-        (folder / "tracklets.json").write_text(json.dumps({"tracklets": self.tracklets,
+        (folder / "tracklets.json").write_text(json.dumps({"tracklets": self.tracklets, "capped_s": self.capped_s,
                                                             "frame_size": list(self.frame_size)}))
 
     @classmethod
@@ -49,7 +51,8 @@ class RawVision:
 
         data = np.load(folder / "raw_vision.npz")
         meta = json.loads((folder / "tracklets.json").read_text())
-        return cls({k: data[k] for k in data.files}, meta["tracklets"], tuple(meta["frame_size"]))
+        return cls({k: data[k] for k in data.files}, meta["tracklets"], tuple(meta["frame_size"]),
+                   meta.get("capped_s", []))
 
 
 class FaceAnalyser:
@@ -143,4 +146,4 @@ class FaceAnalyser:
         columns["track"] = columns["track"].astype(np.int32)
         tracklets = [{"tid": tr.tid, "frames": tr.frames, "hist": tr.hist.tolist() if tr.hist is not None else None,
                       "widths": tr.widths, "centers": tr.centers} for tr in self.tracker.tracks.values() if tr.frames]
-        return RawVision(columns, tracklets, self.frame_size)
+        return RawVision(columns, tracklets, self.frame_size, sorted(set(self.tracker.capped)))

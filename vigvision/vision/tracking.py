@@ -74,6 +74,7 @@ class Tracker:
         self.min_iou = min_iou
         self.tracks: dict[int, Track] = {}
         self._next = 0
+        self.capped: list[float] = []   # times of frames where a face was left out: max_persons were live
 
     def live(self, t: float) -> list[Track]:
         return [tr for tr in self.tracks.values() if t - tr.last_seen_s <= self.max_gap_s]
@@ -104,6 +105,7 @@ class Tracker:
             if live and box_iou(dets.xyxy[r:r + 1], np.stack([tr.box for tr in live])).max() > 0.3:
                 continue
             if len(self.live(t)) >= self.max_persons:
+                self.capped.append(t)
                 break
             tr = Track(self._next, dets.xyxy[r].copy(), t, score=float(dets.score[r]),
                        keypoints=dets.keypoints[r].copy(), detected_s=t)
