@@ -596,10 +596,10 @@ def run_export(case, analysis, accepted, folder: Path, *, slow: bool, stills: st
         if slow:
             export.export_clip(video, m.start, m.end, folder / f"{name}_slow.mp4", slow=2.0)
             made.append(folder / f"{name}_slow.mp4")
-        if anonymised:
-            anonymise(analysis, folder / f"{name}_anonymised.mp4", persons=None, start=m.start, end=m.end,
-                      pitch_semitones=-3.0, video=video)
-            made.append(folder / f"{name}_anonymised.mp4")
+        if anonymised:   # a copy to share: its name says nothing of the family (the case id is the file's name)
+            shared = folder / f"anonymised_{m.key}_{clock(m.start).replace(':', 'm')}.mp4"
+            anonymise(analysis, shared, persons=None, start=m.start, end=m.end, pitch_semitones=-3.0, video=video)
+            made.append(shared)
         bar.progress((i + 1) / (len(accepted) + 1), text=f"Exported {m.key}")
     for t in instants:
         made.append(export.export_still(video, t, folder / f"{case.id}_still_{t:.2f}s.jpg"))

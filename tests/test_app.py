@@ -153,11 +153,12 @@ def test_export_accepted(app):
     click(at, "export", tab="Export")
     folder = ws.root / "cases" / case_id / "export"
     names = sorted(p.name for p in folder.iterdir())
-    clip = [n for n in names if n.endswith(".mp4") and f"_{key}_" in n and "_slow" not in n and "_anonymised" not in n]
+    clip = [n for n in names if n.endswith(".mp4") and f"_{key}_" in n and "_slow" not in n and "anonymised" not in n]
     assert len(clip) == 1 and any(n.endswith("_slow.mp4") for n in names), names
     assert f"{case_id}_review_sheet.html" in names and f"{case_id}_moments.csv" in names
     assert f"{case_id}_moments.json" in names and f"{case_id}_still_5.00s.jpg" in names
-    assert any(n.endswith("_anonymised.mp4") for n in names)
+    # the copy to share says nothing of the family in its name (the case id comes from the film's name)
+    assert [n for n in names if "anonymised" in n] == [f"anonymised_{key}_{clip[0].split('_')[-1]}"], names
     from vigvision.elan import read_eaf
 
     accepted = read_eaf(folder / f"{case_id}.eaf").stream("accepted")

@@ -139,11 +139,19 @@ def write(path, content: bytes):
     return path
 
 
+def link(path, to):
+    path.symlink_to(to)
+    return path
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda d: d / "nope.mp4", "file not found"),
     (lambda d: write(d / "empty.mp4", b""), "empty"),
     (lambda d: write(d / "notes.mp4", b"not a video\n" * 50), "not a readable video"),
     (lambda d: d, "is a folder"),
+    # a loop of links was "file not found"
+    (lambda d: link(d / "a.mp4", link(d / "b.mp4", d / "a.mp4")), "a loop of symbolic links"),
+    (lambda d: link(d / "moved.mp4", d / "gone.mp4"), "is a link to .*gone.mp4, which is not there"),
 ])
 def test_bad_files_raise_clear_errors(tmp_path, make, message):
     path = make(tmp_path)

@@ -152,3 +152,56 @@ def test_results_beside_a_video_are_no_more_open_than_the_video(tmp_path):
             os.umask(before)
         assert (f.stat().st_mode & 0o777, (tmp_path / f"d{video_mode:o}").stat().st_mode & 0o777) == \
             (file_mode, folder_mode)
+
+
+def test_only_this_machines_pages_may_use_the_app(analysed_workspace, tmp_path):
+    # Any Host header was accepted on / (a foreign page whose name resolves to 127.0.0.1 could read the
+    # app), and nothing kept other sites from showing it in a frame.
+    import asyncio
+    import shutil
+    import signal
+    import urllib.error
+    import urllib.request
+
+    import websockets
+
+    from test_app_browser import free_port, wait_until_serving
+
+    root = tmp_path / "ws"
+    shutil.copytree(analysed_workspace, root)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "vigvision.cli", "app", "--workspace", str(root), "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def get(path: str, host: str):
+        request = urllib.request.Request(url + path, headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read()
+
+    async def stream(host: str) -> str:
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                          additional_headers={"Host": host}, open_timeout=10):
+                return "open"
+        except websockets.exceptions.InvalidStatus as exc:
+            return f"refused {exc.response.status_code}"
+
+    try:
+        assert wait_until_serving(url), "the app did not start"
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            status, headers, _ = get("/", host)
+            assert status == 200, host
+            assert headers["X-Frame-Options"] == "SAMEORIGIN"
+            assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+        for path in ("/", "/_stcore/health", "/media/x"):
+            status, _, body = get(path, f"evil.example:{port}")
+            assert status == 403 and b"not 'evil.example" in body, path
+        assert asyncio.run(stream(f"evil.example:{port}")) == "refused 403"
+        assert asyncio.run(stream(f"127.0.0.1:{port}")) == "open"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -134,6 +134,11 @@ def test_workspace_paths_stay_inside(tmp_path):
     assert "footage/link.mp4" not in ws.footage_files()
     with pytest.raises(InputError, match="outside"):
         ws.add_case("footage/link.mp4")
+    # a link inside the workspace to a file in it: the file is offered once (it was listed twice)
+    (ws.footage / "film.mp4").write_bytes(b"y")
+    (ws.footage / "shortcut").mkdir()
+    (ws.footage / "shortcut" / "same film.mp4").symlink_to(ws.footage / "film.mp4")
+    assert ws.footage_files() == ["footage/film.mp4"]
 
 
 def test_uploads_are_sanitised_and_never_half_written(tmp_path):

@@ -9,6 +9,7 @@ the length of the video.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from dataclasses import asdict, dataclass
@@ -75,6 +76,13 @@ def check_file(path: str | os.PathLike) -> Path:
     """Raise a clear :class:`MediaError` unless ``path`` is a non-empty regular file."""
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            try:
+                os.stat(p)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise MediaError(p, "is a link that leads back to itself (a loop of symbolic links)") from None
+            raise MediaError(p, f"is a link to {os.readlink(p)}, which is not there")
         raise MediaError(p, "file not found")
     if p.is_dir():
         raise MediaError(p, "is a folder, expected a video file")

@@ -119,7 +119,8 @@ class Workspace:
         return str(Path(path).resolve().relative_to(self.root))
 
     def footage_files(self) -> list[str]:
-        """Videos under footage/ (relative paths), the ones a guider can choose for a new case."""
+        """Videos under footage/ (relative paths), the ones a guider can choose for a new case; a file
+        reached through a link inside the workspace is offered once, under its own name."""
         out = []
         for p in sorted(self.footage.rglob("*")):
             if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file():
@@ -127,7 +128,7 @@ class Workspace:
                     out.append(self.relative(self.inside(p.relative_to(self.root))))
                 except InputError:
                     continue  # a link out of the workspace: not offered
-        return out
+        return list(dict.fromkeys(out))
 
     def save_upload(self, name: str, chunks, *, size: int | None = None) -> str:
         """Write an uploaded file into footage/ under a sanitised, unused name; returns its relative path.
