@@ -60,19 +60,26 @@ def server(analysed_workspace, tmp_path):
         log.close()
 
 
-def test_guider_plays_accepts_and_exports_a_moment(server):
+def served_case(server):
+    """Chromium, and the served workspace with its case (Playwright checked to be there)."""
     chromium = require_tool("chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
     except ImportError:
         missing("playwright is not installed (pip install -e .[test])")
     from vigvision.review import Workspace
 
     url, root = server
     ws = Workspace(root)
-    case = ws.store.cases()[0]
-    first = ws.store.moments(case.id)[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return chromium, url, root, ws, ws.store.cases()[0]
+
+
+def test_guider_plays_accepts_and_exports_a_moment(server):
+    from playwright.sync_api import sync_playwright
+
+    chromium, url, root, ws, case = served_case(server)
+    first = ws.store.moments(case.id)[0]
     outside = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -158,18 +165,9 @@ def test_three_pages_clicking_at_once_show_no_traceback_and_end_alike(server):
     import asyncio
     import sqlite3
 
-    chromium = require_tool("chromium")
-    try:
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import async_playwright
-    except ImportError:
-        missing("playwright is not installed (pip install -e .[test])")
-    from vigvision.review import Workspace
-
-    url, root = server
-    ws = Workspace(root)
-    case = ws.store.cases()[0]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    chromium, url, root, ws, case = served_case(server)
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
 
     async def clicking(page, n: int) -> int:
         await page.goto(url)
