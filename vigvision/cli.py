@@ -398,7 +398,11 @@ def to_toml(data: dict) -> str:
     return "\n".join(out)
 
 
-APP_FILE = Path(__file__).resolve().parents[1] / "app" / "app.py"
+def app_file() -> Path:
+    """The review app's script, wherever vigvision is installed (source: the top-level app/)."""
+    from importlib import resources
+
+    return Path(str(resources.files("vigvision.app").joinpath("app.py")))
 
 
 def cmd_app(args) -> int:
@@ -406,9 +410,9 @@ def cmd_app(args) -> int:
 
     from .review import MAX_UPLOAD_MB, Workspace, jobs
 
-    if not APP_FILE.is_file():
-        raise InputError(f"{APP_FILE}: the app is not there (vigvision app runs from a source checkout: "
-                         "pip install -e .)")
+    app = app_file()
+    if not app.is_file():
+        raise InputError(f"{app}: the app is not there; reinstall vigvision (pip install .)")
     ws = Workspace(args.workspace)
     for video in args.add or []:
         case = ws.case_for(ws.import_video(video))
@@ -419,7 +423,7 @@ def cmd_app(args) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"vigvision: warning: serving on {args.host}: other machines on the network can open this app and "
               "its footage of families. Only do this on a network you trust.", file=sys.stderr)
-    cmd = [sys.executable, "-m", "vigvision.review.serve", "run", str(APP_FILE), "--server.address", args.host,
+    cmd = [sys.executable, "-m", "vigvision.review.serve", "run", str(app), "--server.address", args.host,
            "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--server.fileWatcherType", "none",
            "--client.toolbarMode", "minimal"]
