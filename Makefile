@@ -13,9 +13,6 @@ $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "vigvision needs $(PYTHON) (CPython 3.10-3.12); set PYTHON=..."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,cluster]"
-	# silero VAD's ONNX model ships in the silero-vad wheel, whose package needs torch: vigvision
-	# only reads the ONNX file, so the wheel is installed without its dependencies.
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt silero-vad
 	touch $(STAMP)
 
 install: $(STAMP)

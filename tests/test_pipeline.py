@@ -235,3 +235,34 @@ def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing_half_written(tmp_path
         lo, hi = (mid, hi) if place else (lo, mid)
         places.add(place)
     assert "cache/audio" in places and places & {"frames.parquet", "signals.parquet", "analysis.json"}, places
+
+
+def test_a_changed_setting_reruns_only_what_reads_it(tmp_path, monkeypatch):
+    # rerank ignored [gaze] (and every section but [moments]); a [vision] setting read only after the
+    # decode (min_person_s) decoded the video again.
+    clip = make_video(tmp_path / "clip.mp4", duration_s=3.0, fps=30, bursts_s=[(0.3, 1.2)])
+    out = tmp_path / "out"
+    vigvision.analyze(clip.path, out)
+    base = Config().to_dict()
+
+    def with_(section, key, value):   # the settings the folder holds now, one changed
+        data = json.loads(json.dumps(load(out).config))
+        data[section][key] = value
+        return Config.from_dict(data)
+
+    decoded = []
+    real_scan = pipeline.scan_frames
+    monkeypatch.setattr(pipeline, "scan_frames", lambda *a, **k: decoded.append(1) or real_scan(*a, **k))
+    same = pipeline.rerank(out, Config.from_dict(base))
+    assert (same.changed, same.ran) == ([], [])
+    ranked = pipeline.rerank(out, with_("moments", "w_mutual_gaze", 5.0))
+    assert ranked.ran == ["moments"] and ranked.analysis.config["moments"]["w_mutual_gaze"] == 5.0
+    for section, key, value in (("gaze", "person_deg", 25.0), ("voice", "vad_threshold", 0.6),
+                                ("turns", "pause_s", 1.0), ("vision", "min_person_s", 0.5)):
+        done = pipeline.rerank(out, with_(section, key, value))
+        assert done.changed == [section] and set(done.reused) == {"vision", "audio", "voice"}, done
+        assert done.ran == list(pipeline.AFTER_STAGES) and done.analysis.config[section][key] == value
+        assert "reused from the cache: vision, audio, voice" in done.words()
+    assert decoded == []                      # none of them decoded the video
+    again = pipeline.rerank(out, with_("vision", "detect_every", 2))
+    assert again.ran[0] == "vision" and decoded == [1]

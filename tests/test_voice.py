@@ -102,14 +102,18 @@ def test_quiet_recording_is_levelled_before_silero(dialogues):
 
 
 def test_missing_silero_model_is_one_clear_error(monkeypatch):
-    import importlib.metadata
-
-    def gone(name):
-        raise importlib.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(importlib.metadata, "distribution", gone)
-    with pytest.raises(vad_module.ModelMissing, match="pip install --no-deps silero-vad"):
+    monkeypatch.setattr(vad_module, "SILERO_FILE", "gone.onnx")
+    with pytest.raises(vad_module.ModelMissing, match="gone.onnx: the silero VAD model is missing; reinstall"):
         vad_module.silero_path()
+
+
+def test_the_shipped_silero_model_is_the_wheels_file():
+    import hashlib
+
+    from conftest import ROOT
+
+    digest = hashlib.sha256(vad_module.silero_path().read_bytes()).hexdigest()
+    assert digest in (ROOT / "models" / "silero_vad.md").read_text()
 
 
 # -- voices -------------------------------------------------------------------------

@@ -368,13 +368,21 @@ def cmd_agree(args) -> int:
 
 
 def cmd_moments(args) -> int:
+    from .hooks import TerminalProgress, no_progress
     from .pipeline import rerank
     from .result import load
 
+    result = load(args.outdir)
     if args.config or args.preset:
-        result = rerank(args.outdir, _config_from_args(args))
-    else:
-        result = load(args.outdir)
+        if args.preset:   # a preset sets the moment weights; the other settings stay as analysed
+            stored = result.config
+            config = Config.from_dict({**stored, "moments": Config.preset(args.preset).to_dict()["moments"]},
+                                      source=f"--preset {args.preset}")
+        else:
+            config = _config_from_args(args)
+        done = rerank(result.folder, config, video=args.video, hook=no_progress if args.quiet else TerminalProgress())
+        print(f"vigvision: {done.words()}", file=sys.stderr)
+        result = done.analysis
     print(moments_text(result, args.top))
     return 0
 
@@ -485,10 +493,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=cmd_sample)
 
     mo = sub.add_parser("moments", help="print the ranked candidate moments of an analysis, with explanations; "
-                        "with --config or --preset, re-rank them first (no decoding: about a second)")
+                        "with --config or --preset, bring the analysis to those settings first, re-running only "
+                        "what reads a changed setting ([moments] alone: about a second, no decoding)")
     mo.add_argument("outdir")
-    mo.add_argument("--config", metavar="TOML", help="settings file whose [moments] section re-ranks the moments")
+    mo.add_argument("--config", metavar="TOML", help="settings file (any section); says what it re-ran")
     mo.add_argument("--preset", choices=sorted(PRESETS), help="re-rank with a preset's weights")
+    mo.add_argument("--video", help="the analysed video, if it has moved (needed when a setting read before "
+                    "the moments changed)")
+    mo.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     mo.add_argument("--top", type=int, metavar="N", help="print only the best N")
     mo.set_defaults(func=cmd_moments)
 

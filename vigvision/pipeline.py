@@ -19,14 +19,14 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from . import __version__
-from .config import Config, VisionConfig
+from .config import Config
 from .errors import AnalysisInterrupted, InputError, MediaError, caused_by_interrupt
 from .hooks import Progress, ProgressHook, no_progress
 from .io.audio import Audio, AudioStream
@@ -82,6 +82,11 @@ class Stage:
 
 
 # -- stages -------------------------------------------------------------------
+
+#: The [vision] settings the decode pass reads (the others, e.g. min_person_s or the face widths, are read
+#: after it, from its cached output: changing them decodes nothing).
+DECODE_PASS_SETTINGS = ("detect_every", "scan_every_s", "tile_px", "min_detection_score", "min_face_px",
+                        "max_persons", "max_gap_s", "crop_size", "hfov_deg")
 
 @dataclass
 class VisionPass:
@@ -144,7 +149,7 @@ def _run_voice(ctx: StageContext) -> None:
 
 STAGES: tuple[Stage, ...] = (
     Stage("vision", 6, ("ingest.analysis_fps", "ingest.max_side",
-                        *(f"vision.{f.name}" for f in fields(VisionConfig))),
+                        *(f"vision.{name}" for name in DECODE_PASS_SETTINGS)),
           (), _run_vision, VisionPass.load, weight=1.0),
     Stage("audio", 3, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05),
     Stage("voice", 3, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
@@ -294,18 +299,77 @@ def add_moments(data: dict, signals, config: Config) -> None:
         data["metrics"]["shared_joy"] = shared_joy(ix, config.moments)
 
 
-def rerank(folder: str | Path, config: Config) -> Analysis:
-    """Re-rank the moments of an existing analysis with ``config``'s [moments] settings and
-    write analysis.json again (atomically); the stored config records the new section."""
+@dataclass
+class Rerun:
+    """What :func:`rerank` did: the settings sections that changed, the cached stages it reused, the
+    steps it ran, and how long it took."""
+
+    analysis: Analysis
+    changed: list[str]
+    reused: list[str]
+    ran: list[str]
+    seconds: float
+
+    def words(self) -> str:
+        if not self.changed:
+            return "no setting changed: nothing re-ran"
+        reused = f"; reused from the cache: {', '.join(self.reused)}" if self.reused else ""
+        return (f"changed: [{'], ['.join(self.changed)}]; re-ran: {', '.join(self.ran)} in {self.seconds:.1f} s"
+                + reused)
+
+
+#: The steps after the cached stages, in order (they run from the cached outputs: no decoding).
+AFTER_STAGES = ("persons", "speakers", "moments")
+
+
+def rerank(folder: str | Path, config: Config, *, video: str | Path | None = None,
+           hook: ProgressHook = no_progress) -> Rerun:
+    """Bring an existing analysis to ``config``, re-running only what reads a changed setting.
+
+    A change to [moments] alone re-ranks the moments from analysis.json and signals.parquet (about a
+    second). A change to any other section runs the analysis again from the stage cache in the folder:
+    a cached stage whose settings did not change is reused (so [gaze], [voice] or [turns] decode
+    nothing), and the steps after them run again. The roles set by hand are kept.
+    """
+    t = time.perf_counter()
     result = load(folder)
+    stored = Config.from_dict(result.config, source=f"{result.folder / 'analysis.json'} config")
+    new, old = config.to_dict(), stored.to_dict()
+    changed = [section for section in new if new[section] != old.get(section)]
+    if not changed:
+        return Rerun(result, [], [], [], 0.0)
+    if changed == ["moments"]:
+        return Rerun(_rerank_moments(result, config), changed, [s.name for s in STAGES], ["moments"],
+                     time.perf_counter() - t)
+    reused, ran = [], []
+
+    def tee(p: Progress) -> None:
+        if p.event == "cached":
+            reused.append(p.stage)
+        elif p.event == "start":
+            ran.append(p.stage)
+        hook(p)
+
+    roles = result.data.get("overrides", {}).get("roles") or None
+    again = analyze(result.source_video(video or _beside(result)), result.folder, config=config, roles=roles,
+                    hook=tee)
+    return Rerun(again, changed, reused, ran + list(AFTER_STAGES), time.perf_counter() - t)
+
+
+def _beside(result: Analysis) -> Path | None:
+    """The analysed video where it was, or beside the folder (a relative path stored from elsewhere)."""
+    video = Path(result.video.get("path", ""))
+    return video if video.is_file() else result.folder.parent / video.name
+
+
+def _rerank_moments(result: Analysis, config: Config) -> Analysis:
+    """Re-rank the moments with ``config``'s [moments] settings and write analysis.json again."""
     data = dict(result.data)
     data["config"] = {**data["config"], "moments": config.to_dict()["moments"]}
     stored = Config.from_dict(data["config"], source=f"{result.folder / 'analysis.json'} config")
     data["config_hash"] = stored.hash()
     add_moments(data, result.signals(), stored)
-    video = Path(data["video"].get("path", ""))
-    if not video.is_file():    # a relative path, stored from elsewhere: the default folder lies beside the video
-        video = result.folder.parent / video.name
+    video = _beside(result)
     with no_more_open_than(result.folder / "analysis.json"):
         if video.is_file():        # the footage may have moved since: then the moments have no thumbnail
             write_thumbnails(video, data["moments"], result.folder)

@@ -12,12 +12,12 @@ silero is trained on speech; infants and toddlers squeal, laugh and babble at
 
 The track is first brought to a common level (home recordings are often
 -40 dBFS), with the gain capped so silence is not blown up into noise.
-No torch at run time: the ONNX file that ships in the ``silero-vad`` wheel is
-read directly (its Python package imports torch, so it is never imported).
+No torch at run time: silero's ONNX file, copied from the ``silero-vad`` wheel into
+vigvision's package (``models/silero_vad.md``), is run with onnxruntime.
 """
 from __future__ import annotations
 
-import importlib.metadata
+import importlib.resources
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +30,7 @@ from ..time import Intervals
 from .features import HOP_S, VoiceFeatures
 from .overlap import two_voice_frames
 
-SILERO_FILE = "silero_vad/data/silero_vad_16k_sequence.onnx"
-SILERO_HINT = "pip install --no-deps silero-vad==6.2.3"
+SILERO_FILE = "silero_vad_16k_sequence.onnx"   # in vigvision/models (models/silero_vad.md)
 SILERO_RATE = 16000
 _WINDOW, _CONTEXT = 512, 64   # the sequence model: 32 ms windows with 4 ms of context
 _BLOCK = 1875                              # windows per call (60 s)
@@ -42,14 +41,10 @@ class ModelMissing(VigvisionError):
 
 
 def silero_path() -> Path:
-    """The ONNX file inside the installed silero-vad wheel (found without importing the package)."""
-    try:
-        path = Path(str(importlib.metadata.distribution("silero-vad").locate_file(SILERO_FILE)))
-    except importlib.metadata.PackageNotFoundError:
-        path = None
-    if path is None or not path.is_file():
-        raise ModelMissing(f"the silero VAD model is not installed; install it with `{SILERO_HINT}` "
-                           "(its package would pull torch, which vigvision does not need)")
+    """The ONNX file shipped in vigvision's package (copied from the silero-vad wheel: models/silero_vad.md)."""
+    path = Path(str(importlib.resources.files("vigvision.models").joinpath(SILERO_FILE)))
+    if not path.is_file():
+        raise ModelMissing(f"{path}: the silero VAD model is missing; reinstall vigvision (pip install .)")
     return path
 
 
