@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from vigvision.errors import InputError
-from vigvision.time import Intervals, Span, to_index, to_seconds
+from vigvision.time import Intervals, Span, to_index
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -97,6 +97,3 @@ def test_to_index(t, rate, rounding, expected):
     assert to_index(t, rate, rounding=rounding) == expected
 
 
-def test_to_seconds_roundtrip():
-    idx = np.arange(0, 100000, 997)
-    assert np.array_equal(to_index(to_seconds(idx, 29.97), 29.97), idx)

@@ -100,10 +100,6 @@ def frames_table(times_s: np.ndarray, source_index: np.ndarray) -> pa.Table:
                      "time_s": pa.array(times_s.astype(np.float64))}, schema=FRAMES_SCHEMA)
 
 
-def empty_signals() -> pa.Table:
-    return SIGNALS_SCHEMA.empty_table()
-
-
 def _key(name: str, doc: str) -> property:
     return property(lambda self: self.data[name], doc=doc)
 

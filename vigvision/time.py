@@ -2,7 +2,7 @@
 
 All times are float seconds from the start of the video. Conversions between
 seconds and integer frame/sample indices happen in one place
-(:func:`to_index`, :func:`to_seconds`) with explicit rounding.
+(:func:`to_index`) with explicit rounding.
 
 An interval set is kept as two sorted, non-overlapping arrays (starts, ends)
 so that set operations are vectorised::
@@ -132,12 +132,6 @@ def to_index(t: float | np.ndarray, rate: float, *, rounding: str = "nearest"):
         raise InputError(f"rounding must be 'nearest', 'floor' or 'ceil', got {rounding!r}")
     out = out.astype(np.int64)
     return int(out) if out.ndim == 0 else out
-
-
-def to_seconds(index: int | np.ndarray, rate: float):
-    """Integer index at ``rate`` per second -> seconds."""
-    out = np.asarray(index, dtype=np.float64) / rate
-    return float(out) if out.ndim == 0 else out
 
 
 class Intervals:

@@ -27,8 +27,6 @@ from ..time import Intervals
 from ..vision.persons import approaches
 from .interaction import Interaction
 
-_BRIDGE_S = 0.3      # frame-level cues: gaps this short (a blink, a lost frame) are bridged
-_MIN_S = 0.3         # ... and what remains shorter than this is dropped
 _ANSWER_TAIL_S = 1.0
 
 CUE_NAMES = ("mutual_gaze", "partner_gaze", "face_to_face", "closeness", "vocal_exchange",
@@ -72,8 +70,8 @@ def _both(ix: Interaction, a: str, b: str) -> pd.DataFrame:
     return ra.merge(rb, on="frame", suffixes=("_a", "_b"))
 
 
-def _smooth(iv: Intervals) -> Intervals:
-    return iv.support(_BRIDGE_S).remove_short(_MIN_S)
+def _smooth(iv: Intervals, ix: Interaction) -> Intervals:
+    return iv.support(ix.bridge_gap_s).remove_short(ix.min_episode_s)
 
 
 def face_to_face(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
@@ -86,7 +84,7 @@ def face_to_face(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     xb = both.face_x_b + both.face_w_b / 2
     side = np.sign(xb - xa)                    # +1: b is to a's right in the image
     turned = (side * both.yaw_deg_a >= cfg.face_to_face_deg) & (-side * both.yaw_deg_b >= cfg.face_to_face_deg)
-    return Cue("face_to_face", _smooth(ix.frame_cells(both.time_s_a.to_numpy(), turned.to_numpy())))
+    return Cue("face_to_face", _smooth(ix.frame_cells(both.time_s_a.to_numpy(), turned.to_numpy()), ix))
 
 
 def face_distance(ix: Interaction, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +108,7 @@ def closeness(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     leaning = approaches(d, t, t + 1.0 / ix.analysis_fps)
     events = [{"at": e["start"], "kind": "leaning in", "from_faces": e["from_m"], "to_faces": e["to_m"]}
               for e in leaning]
-    return Cue("closeness", _smooth(close | Intervals([(e["start"], e["end"]) for e in leaning])), events)
+    return Cue("closeness", _smooth(close | Intervals([(e["start"], e["end"]) for e in leaning]), ix), events)
 
 
 def switches(ix: Interaction, a: str, b: str) -> list[tuple[float, float, str]]:
@@ -145,7 +143,7 @@ def initiatives_received(ix: Interaction, adult: str, child: str, cfg: MomentsCo
     child_looks = [s.start for s in looks(ix, child, adult)]
     adult_voice = np.array(sorted(g["start"] for g in ix.speech if g["person"] == adult))
     adult_looks = looks(ix, adult, child)
-    adult_smiles = _smooth(smiling(ix, adult, cfg))
+    adult_smiles = _smooth(smiling(ix, adult, cfg), ix)
     # an initiative is the start of a vocalisation or a look after a pause in it
     initiatives = sorted({(round(t, 3), "vocalised") for t in _onsets(child_voice, 1.0)}
                          | {(round(t, 3), "looked at the adult") for t in _onsets(child_looks, 1.0)})
@@ -180,7 +178,7 @@ def shared_smile(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     if not len(both):
         return Cue("shared_smile", Intervals())
     on = ((both.smile_a >= cfg.smile_threshold) & (both.smile_b >= cfg.smile_threshold)).to_numpy()
-    return Cue("shared_smile", _smooth(ix.frame_cells(both.time_s_a.to_numpy(), on)))
+    return Cue("shared_smile", _smooth(ix.frame_cells(both.time_s_a.to_numpy(), on), ix))
 
 
 def pair_cues(ix: Interaction, adult: str, child: str, cfg: MomentsConfig) -> dict[str, Cue]:

@@ -28,6 +28,10 @@ class Interaction:
     signals: pd.DataFrame = field(default_factory=pd.DataFrame)
     analysis_fps: float = 10.0
     proximity: dict = field(default_factory=dict)           # metrics.proximity: pairs, time seen together
+    # frame-level cues are smoothed as gaze episodes are: gaps up to bridge_gap_s bridged, then stretches
+    # shorter than min_episode_s dropped (the analysis's [gaze] settings)
+    bridge_gap_s: float = 0.3
+    min_episode_s: float = 0.3
 
     @classmethod
     def from_result(cls, data: dict, signals: pd.DataFrame) -> "Interaction":
@@ -35,7 +39,9 @@ class Interaction:
         return cls(duration_s=float(data["video"]["duration_s"]), persons=data["persons"], gaze=data["gaze"],
                    mutual_gaze=data["mutual_gaze"], speech=data["speech"], turns=data["turns"], signals=signals,
                    analysis_fps=float(data["config"]["ingest"]["analysis_fps"]),
-                   proximity=data.get("metrics", {}).get("proximity") or {})
+                   proximity=data.get("metrics", {}).get("proximity") or {},
+                   bridge_gap_s=float(data["config"].get("gaze", {}).get("bridge_gap_s", 0.3)),
+                   min_episode_s=float(data["config"].get("gaze", {}).get("min_episode_s", 0.3)))
 
     def role(self, pid: str) -> str:
         return next((p["role"] for p in self.persons if p["id"] == pid), "unknown")

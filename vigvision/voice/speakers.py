@@ -32,7 +32,6 @@ _WINDOW_S = 0.3             # voices are clustered on windows this long
 _PITCH_SCALE_OCT = 0.15     # a pitch difference of this many octaves weighs one unit
 _MIN_VOICE_SHARE = 0.04     # a cluster with fewer of the windows is folded into the nearest
 _MIN_SEGMENT_S = 0.12
-_VOICED = 0.3               # a frame's pitch counts where its aperiodicity is below this
 _PITCH_TIMBRE = 13          # columns of the scaled features: pitch, then MFCC 1-12 (then embedding axes)
 _REFINE_ROUNDS = 5          # re-estimations of the voices from the frames given to them
 _EMBED_AXES = 4             # speaker-embedding directions kept
@@ -89,10 +88,11 @@ def _speaker_axes(emb: np.ndarray, vocal: np.ndarray) -> np.ndarray:
     return _EMBED_WEIGHT * _standardised((emb - centre) @ vt[:_EMBED_AXES].T, have)
 
 
-def _scaled(features: VoiceFeatures, vocal: np.ndarray, emb: np.ndarray | None = None) -> np.ndarray:
-    """Frame features in comparable units: [pitch (NaN if unvoiced), timbre x 12, speaker axes]."""
+def _scaled(features: VoiceFeatures, vocal: np.ndarray, voiced: np.ndarray,
+            emb: np.ndarray | None = None) -> np.ndarray:
+    """Frame features in comparable units: [pitch (NaN where not ``voiced``), timbre x 12, speaker axes]."""
     pitch = np.log2(features.f0_hz.astype(np.float64)) / _PITCH_SCALE_OCT
-    pitch[features.aperiodicity >= _VOICED] = np.nan
+    pitch[~voiced] = np.nan
     cols = [pitch[:, None], _standardised(features.mfcc.astype(np.float64), vocal)]
     if emb is not None:
         cols.append(_speaker_axes(emb, vocal))
@@ -256,8 +256,9 @@ def find_voices(features: VoiceFeatures, vocal: np.ndarray, n_persons: int, s: V
     """
     have_emb = embeddings is not None and len(embeddings) > 0
     frame_emb = frame_embeddings(embed_starts, embeddings, len(features)) if have_emb else None
-    x = _scaled(features, vocal, frame_emb)
-    voiced = (features.aperiodicity < _VOICED) & np.isfinite(features.f0_hz)
+    # a frame's pitch counts where it is as periodic as voice detection asks ([voice] voiced_aperiodicity)
+    voiced = (features.aperiodicity < s.voiced_aperiodicity) & np.isfinite(features.f0_hz)
+    x = _scaled(features, vocal, voiced, frame_emb)
     desc, spans = _windows(x[:, :_PITCH_TIMBRE], vocal, int(round(_WINDOW_S / HOP_S)))
     if len(desc) == 0:  # too little voiced sound to tell voices apart: one voice
         one = vocal & voiced
