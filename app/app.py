@@ -26,6 +26,7 @@ from vigvision.errors import VigvisionError
 from vigvision.io.encode import jpeg_bytes
 from vigvision.io.files import write_json
 from vigvision.io.video import VIDEO_EXTENSIONS
+from vigvision.config import PRESET_WORDS, Config
 from vigvision.moments import PRINCIPLE_NAMES, timeline
 from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, STATUS_WORDS, Workspace, jobs
 from vigvision.review.evidence import describer
@@ -33,8 +34,6 @@ from vigvision.review.store import Conflict
 from vigvision.tables import write_csv
 from vigvision.time import clock, parse_clock
 
-PRESETS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Child (talking)",
-           "classroom": "Classroom (one adult, several children)"}
 STATE_WORDS = {"new": "not analysed", "analysing": "analysing...", "ready": "ready", "failed": "failed"}
 FINE_STEP_S = 0.1
 OWN_MOMENT_S = 6.0
@@ -172,7 +171,7 @@ def sidebar() -> str | None:
 
 
 def add_footage(w: Workspace) -> None:
-    st.selectbox("Who is filmed", list(PRESETS), format_func=PRESETS.get, index=1, key="new_preset")
+    st.selectbox("Who is filmed", list(PRESET_WORDS), format_func=PRESET_WORDS.get, index=1, key="new_preset")
     # a new key after each case added empties the uploader, so the same file is not added twice
     upload_key = f"upload-{st.session_state.get('uploads', 0)}"
     up = st.file_uploader(f"Upload a video (up to {MAX_UPLOAD_MB} MB)", type=[s.strip(".") for s in VIDEO_EXTENSIONS],
@@ -621,19 +620,47 @@ def run_export(case, analysis, accepted, folder: Path, *, slow: bool, stills: st
 
 
 # -- settings -------------------------------------------------------------------------------------------
+#: The weights a guider may set, in their words (each a [moments] setting).
+WEIGHT_WORDS = {"w_mutual_gaze": "Looking at each other", "w_partner_gaze": "One looking at the other",
+                "w_face_to_face": "Turned to each other", "w_closeness": "Close together",
+                "w_vocal_exchange": "Taking turns to speak", "w_initiative_received": "An initiative answered",
+                "w_shared_smile": "Smiling together", "w_cooccurrence": "Several cues at once"}
+
+
 def settings_view(case, analysis) -> None:
-    preset = analysis.config.get("moments", {}).get("preset", "child")
-    st.write(f"Analysed with the **{PRESETS.get(preset, preset)}** settings.")
-    new = st.selectbox("Analyse again with", list(PRESETS), index=list(PRESETS).index(preset)
-                       if preset in PRESETS else 1, format_func=PRESETS.get, key="again_preset")
+    moments = analysis.config.get("moments", {})
+    preset = moments.get("preset", "child")
+    st.write(f"Moments ranked with the **{PRESET_WORDS.get(preset, preset)}** weights. Changing them re-ranks "
+             "the candidates at once (nothing is analysed again).")
     st.caption("Your decisions, notes and tags stay with the moments that overlap the new candidates; "
                "decided moments that no longer appear are kept and marked as from an earlier analysis.")
-    if st.button("Analyse again", key="again"):
-        jobs.start(ws(), case.id, preset=new)
-        st.rerun()
+    c = st.columns([3, 1], vertical_alignment="bottom")
+    new = c[0].selectbox("Who is filmed", list(PRESET_WORDS), index=list(PRESET_WORDS).index(preset)
+                         if preset in PRESET_WORDS else 1, format_func=PRESET_WORDS.get, key="rank_preset")
+    if c[1].button("Re-rank", key="rank_with_preset", disabled=new == preset):
+        _rerank(case, Config.preset(new).to_dict()["moments"])
+    with st.form("weights", border=True):
+        st.markdown("**How much each cue counts** (0: not at all)")
+        cols = st.columns(4)
+        weights = {key: cols[i % 4].number_input(words, min_value=0.0, max_value=10.0, step=0.5,
+                                                 value=float(moments.get(key, 0.0)), key=f"weight-{key}")
+                   for i, (key, words) in enumerate(WEIGHT_WORDS.items())}
+        count = st.number_input("Candidates to propose", min_value=1, max_value=30, value=int(moments.get("count", 10)),
+                                key="weight-count")
+        if st.form_submit_button("Re-rank with these weights"):
+            _rerank(case, {**weights, "count": int(count)})
     with st.expander("Measurements (metrics)"):
         st.code(json.dumps(analysis.metrics, indent=1), language="json")
     delete_case_ui(case)
+
+
+def _rerank(case, moments: dict) -> None:
+    done = guarded(jobs.rerank, ws(), case.id, moments)
+    if done is not None:
+        flash("success", f"Re-ranked in {done['seconds']:.1f} s: {done['candidates']} candidates, "
+                         f"{done['carried']} of your decisions carried over"
+              + (f", {done['kept_stale']} kept from before" if done["kept_stale"] else "") + ".")
+        st.rerun()
 
 
 def delete_case_ui(case) -> None:

@@ -282,3 +282,30 @@ def test_two_pages_on_one_case_see_each_others_changes_and_lose_no_note(app):
     assert ws.store.moment(case_id, key).note == "she waits for him; he laughs first"
     a.run()                                                            # A's page follows
     assert a.text_area(key=f"note-{key}").value == "she waits for him; he laughs first"
+
+
+def test_moment_settings_re_rank_at_once_without_a_new_analysis(app):
+    # The app re-ran the whole analysis in the background to change a preset, and offered nothing else.
+    import vigvision
+
+    at, ws, case_id = app
+    key = ws.store.moments(case_id)[0].key
+    click(at, f"accept-{key}")
+    open_tab(at, "Settings")
+    at.selectbox(key="rank_preset").select("infant")
+    click(at, "rank_with_preset", tab="Settings")
+    case = ws.store.case(case_id)
+    assert case.state == "ready" and case.pid is None                 # no background analysis
+    analysis = vigvision.load(ws.analysis_path(case))
+    assert analysis.config["moments"]["preset"] == "infant" and analysis.config["moments"]["w_shared_smile"] == 3.0
+    assert any(s.value.startswith("Re-ranked in") and "1 of your decisions carried over" in s.value
+               for s in at.success)
+    assert [m.status for m in ws.store.moments(case_id)].count("accepted") == 1
+    at.number_input(key="weight-w_mutual_gaze").set_value(0.0)
+    at.number_input(key="weight-count").set_value(2)
+    at.session_state["tab"] = "Settings"
+    next(b for b in at.button if b.label == "Re-rank with these weights").click().run()
+    assert not at.exception
+    moments = vigvision.load(ws.analysis_path(case)).config["moments"]
+    assert (moments["w_mutual_gaze"], moments["count"], moments["preset"]) == (0.0, 2, "infant")
+    assert len([m for m in ws.store.moments(case_id) if m.source == "candidate" and not m.stale]) <= 2

@@ -260,6 +260,9 @@ PRESETS: dict[str, dict[str, Any]] = {
                "exchange_switches": 2, "response_latency_s": 2.0},
     "classroom": {"w_partner_gaze": 1.5, "w_closeness": 0.2, "w_face_to_face": 0.8, "exchange_switches": 3},
 }
+#: Each preset in a guider's words (the app's choices).
+PRESET_WORDS = {"infant": "Infant (pre-verbal: gaze, smiles, sounds)", "child": "Child (talking)",
+                "classroom": "Classroom (one adult, several children)"}
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,25 @@ def run(ws: Workspace, case_id: str, *, preset: str | None = None) -> None:
           + (f", {counts['kept_stale']} kept from the earlier analysis" if counts["kept_stale"] else ""), flush=True)
 
 
+def rerank(ws: Workspace, case_id: str, moments: dict) -> dict:
+    """Re-rank a case's candidates with new [moments] settings (a preset, or weights) here and now: no
+    decoding and no background process, about a second. The guider's decisions go to the new candidates
+    as after a re-analysis. Returns the store's counts, with ``seconds``."""
+    import vigvision
+    from vigvision.config import Config
+    from vigvision.pipeline import rerank as rerank_analysis
+
+    case = ws.store.case(case_id)
+    if case.state == "analysing" and alive(case.pid):
+        raise VigvisionError(f"{case.name}: the analysis is still running; re-rank when it has finished")
+    analysis = vigvision.load(ws.analysis_path(case))
+    config = Config.from_dict({**analysis.config, "moments": {**analysis.config["moments"], **moments}},
+                              source="the app's moment settings")
+    done = rerank_analysis(analysis.folder, config, video=ws.video_path(case))
+    counts = ws.store.sync_candidates(case_id, done.analysis["moments"], describe=describer(done.analysis))
+    return {**counts, "seconds": round(done.seconds, 2), "ran": done.ran}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m vigvision.review.jobs")
     ap.add_argument("workspace", type=Path)
