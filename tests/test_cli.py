@@ -193,3 +193,17 @@ def test_interrupt_inside_native_code_still_reads_as_interrupted(capsys, monkeyp
     monkeypatch.setattr(cli.signal, "signal", lambda *a: None)  # leave pytest's own SIGTERM handling alone
     assert cli.main(["config"]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_moments_with_new_settings_says_what_it_re_ran(tmp_path):
+    clip = make_video(tmp_path / "clip.mp4", duration_s=3.0, fps=30, bursts_s=[(0.3, 1.2)])
+    assert run("analyze", clip.path, "-o", tmp_path / "out", "-q")[0] == 0
+    (tmp_path / "gaze.toml").write_text("[gaze]\nperson_deg = 25.0\n")
+    rc, out, err = run("moments", tmp_path / "out", "--config", tmp_path / "gaze.toml", "-q")
+    assert rc == 0, err
+    assert "changed: [gaze]; re-ran: persons, speakers, moments in " in err
+    assert "reused from the cache: vision, audio, voice" in err
+    rc, _, err = run("moments", tmp_path / "out", "--preset", "infant", "-q")
+    assert rc == 0 and "changed: [moments]; re-ran: moments in " in err   # the [gaze] setting is kept
+    data = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert data["config"]["gaze"]["person_deg"] == 25.0 and data["config"]["moments"]["preset"] == "infant"

@@ -20,6 +20,7 @@ from .. import export
 from ..errors import VigvisionError
 from ..hooks import Progress
 from .evidence import describer
+from .process import alive
 from .workspace import Workspace
 
 _MIN_INTERVAL_S = 0.5   # progress writes per second, at most about two
@@ -49,23 +50,6 @@ def start(ws: Workspace, case_id: str, *, preset: str | None = None) -> int:
         raise VigvisionError(f"{case.name}: could not start the analysis ({exc})") from None
     ws.store.note_pid(case_id, proc.pid)
     return proc.pid
-
-
-def alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)  # reaps it if it is our finished child
-        if done == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child (the server restarted): ask the system
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.is_file() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
 def check_stopped(ws: Workspace) -> None:

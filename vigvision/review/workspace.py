@@ -27,6 +27,7 @@ from pathlib import Path
 from ..errors import DiskFull, InputError, is_disk_full
 from ..io.files import owner_only
 from ..io.video import VIDEO_EXTENSIONS
+from .process import alive
 from .store import DB_FILE, ReviewStore
 
 def _upload_limit_mb() -> int:
@@ -214,8 +215,6 @@ class Workspace:
         """Remove a case: its folder (analysis, exports, log), its decisions, and with ``footage`` its video
         too, unless another case uses it. Refused while its analysis runs. Returns what was removed."""
         import shutil
-
-        from .jobs import alive
 
         case = self.store.case(case_id)
         if case.state == "analysing" and alive(case.pid):
