@@ -77,7 +77,7 @@ def markdown(r: dict) -> str:
              "ratio is from one run.", ""]
     if "full" in r:
         f = r["full"]
-        lines += [f"## All of the footage folder, 2 jobs", "",
+        lines += ["## All of the footage folder, 2 jobs", "",
                   f"{f['videos']} videos ({f['footage_s'] / 60:.1f} min of footage): {f['analysed']} analysed, "
                   f"{f['failed']} failed, in {f['wall_s']:.0f} s ({f['footage_s_per_wall_s']} s of footage per "
                   "second).", ""]

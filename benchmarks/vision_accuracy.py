@@ -19,6 +19,7 @@ Results: benchmarks/results/vision_accuracy.json and .md
 from __future__ import annotations
 
 import csv
+import json
 import sys
 import tempfile
 import time

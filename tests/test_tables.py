@@ -2,7 +2,6 @@
 import csv
 from pathlib import Path
 
-import pytest
 
 from vigvision.cli import main
 from vigvision.result import Analysis

@@ -166,7 +166,6 @@ class Workspace:
     def import_video(self, path: str | Path) -> str:
         """Copy a video from anywhere into footage/ (the one way in from outside, used by the command
         line); a file with the same name and content is reused. Returns its relative path."""
-        import shutil
 
         from ..io.files import sha256_file
         from ..io.video import check_file
