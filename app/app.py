@@ -2,36 +2,29 @@
 
 Started by ``vigvision app`` (which sets VIGVISION_WORKSPACE and binds to 127.0.0.1). It uses
 vigvision's public pieces only: the workspace and decision store (vigvision.review), the
-background analysis (vigvision.review.jobs), the timeline view (vigvision.moments.timeline)
-and the exports (vigvision.export, .coding/.elan, .anonymise). Every click is saved at once in
-the workspace's SQLite file.
+background analysis and re-ranking (vigvision.review.jobs), the timeline view
+(vigvision.moments.timeline), the export of a case (vigvision.review.handout, as `vigvision export
+CASE --clips`) and stills (vigvision.export). Every click is saved at once in the workspace's SQLite file.
 """
 from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 import vigvision
-from vigvision import coding, export
-from vigvision.anonymise import anonymise
-from vigvision.elan import write_eaf
-from vigvision.errors import VigvisionError
-from vigvision.io.encode import jpeg_bytes
-from vigvision.io.files import write_json
-from vigvision.io.video import VIDEO_EXTENSIONS
+from vigvision import export
 from vigvision.config import PRESET_WORDS, Config
+from vigvision.errors import VigvisionError
 from vigvision.moments import PRINCIPLE_NAMES, timeline
-from vigvision.review import DEFAULT_WORKSPACE, MAX_UPLOAD_MB, STATUS_WORDS, Workspace, jobs
+from vigvision.review import (DEFAULT_WORKSPACE, MAX_UPLOAD_MB, STATUS_WORDS, VIDEO_EXTENSIONS, Workspace, handout,
+                              jobs)
 from vigvision.review.evidence import describer
 from vigvision.review.store import Conflict
-from vigvision.tables import write_csv
 from vigvision.time import clock, parse_clock
 
 STATE_WORDS = {"new": "not analysed", "analysing": "analysing...", "ready": "ready", "failed": "failed"}
@@ -98,8 +91,7 @@ def describe_for(case_id: str):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def still_jpeg(video: str, t: float) -> bytes | None:
-    image = export.read_still(video, t, max_side=360)
-    return None if image is None else jpeg_bytes(image, quality=80)
+    return export.still_jpeg(video, t, max_side=360, quality=80)
 
 
 def flash(kind: str, text: str) -> None:
@@ -548,8 +540,10 @@ def export_view(case, analysis) -> None:
     stills = st.text_input("Freeze-frame stills at (seconds, comma-separated, e.g. 12.4, 15)", key="stills_at")
     if st.button("Export clips, stills and review sheet", key="export", type="primary", disabled=not accepted):
         try:
-            made = run_export(case, analysis, accepted, folder, slow=slow, stills=stills, anonymised=anonymised,
-                              elan=elan)
+            bar = st.progress(0.0, text="Exporting...")
+            made = handout.export_case(w, case.id, folder, slow=slow, anonymised=anonymised, elan=elan,
+                                       stills=handout.instants(stills, float(analysis.video["duration_s"])),
+                                       progress=lambda done, words: bar.progress(done, text=words))
             flash("success", f"Exported {len(made)} files to {folder}.")
         except VigvisionError as exc:
             flash("error", str(exc))
@@ -563,60 +557,6 @@ def export_view(case, analysis) -> None:
             # read only when clicked: clips can be large
             c[1].download_button("Save", lambda p=p: p.read_bytes(), file_name=p.name,
                                  key=f"dl-{p.name}", on_click="ignore")
-
-
-def _instants(text: str, duration: float) -> list[float]:
-    """Still times typed by the guider (seconds or m:ss.s), each checked to lie inside the video."""
-    out = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if part:
-            try:
-                t = parse_clock(part)
-            except VigvisionError:
-                raise VigvisionError(f"stills: {part!r} is not a time in seconds") from None
-            if t > duration:
-                raise VigvisionError(f"stills: {part} is after the end of the video ({clock(duration)})")
-            out.append(t)
-    return out
-
-
-def run_export(case, analysis, accepted, folder: Path, *, slow: bool, stills: str, anonymised: bool = False,
-               elan: bool = False) -> list[Path]:
-    w = ws()
-    video = w.video_path(case)
-    instants = _instants(stills, float(analysis.video["duration_s"]))
-    made: list[Path] = []
-    bar = st.progress(0.0, text="Exporting...")
-    for i, m in enumerate(sorted(accepted, key=lambda m: m.start)):
-        name = f"{case.id}_{m.key}_{clock(m.start).replace(':', 'm')}"
-        export.export_clip(video, m.start, m.end, folder / f"{name}.mp4")
-        made.append(folder / f"{name}.mp4")
-        if slow:
-            export.export_clip(video, m.start, m.end, folder / f"{name}_slow.mp4", slow=2.0)
-            made.append(folder / f"{name}_slow.mp4")
-        if anonymised:   # a copy to share: its name says nothing of the family (the case id is the file's name)
-            shared = folder / f"anonymised_{m.key}_{clock(m.start).replace(':', 'm')}.mp4"
-            anonymise(analysis, shared, persons=None, start=m.start, end=m.end, pitch_semitones=-3.0, video=video)
-            made.append(shared)
-        bar.progress((i + 1) / (len(accepted) + 1), text=f"Exported {m.key}")
-    for t in instants:
-        made.append(export.export_still(video, t, folder / f"{case.id}_still_{t:.2f}s.jpg"))
-    at = {m.key: [t for t in instants if m.start <= t <= m.end] for m in accepted}
-    made.append(export.review_sheet(case.name, video, accepted, folder / f"{case.id}_review_sheet.html", stills_at=at))
-    rows = export.decisions_table(case.id, w.store.moments(case.id, include_stale=True))
-    write_csv(folder / f"{case.id}_moments.csv", rows)
-    made.append(folder / f"{case.id}_moments.csv")
-    if elan:
-        codes = coding.from_analysis(analysis, w.store.moments(case.id, include_stale=True))
-        made.append(write_eaf(codes, folder / f"{case.id}.eaf", media=video))
-    payload = {"case": case.id, "video": case.video, "software": f"vigvision {vigvision.__version__}",
-               "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "moments": rows,
-               "metrics": analysis.metrics}
-    write_json(folder / f"{case.id}_moments.json", payload)
-    made.append(folder / f"{case.id}_moments.json")
-    bar.progress(1.0, text="Done")
-    return made
 
 
 # -- settings -------------------------------------------------------------------------------------------

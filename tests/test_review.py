@@ -362,3 +362,41 @@ def test_the_upload_limit_is_what_the_server_can_hold():
 
     ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
     assert 64 <= MAX_UPLOAD_MB <= min(1024, ram_mb / 8)
+
+
+def test_a_cases_export_from_the_command_line_is_the_apps(analysed_workspace, tmp_path):
+    # The export of a case (file names, anonymising, ELAN, JSON) lived in the app only.
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "ws"
+    shutil.copytree(analysed_workspace, root)
+    ws = Workspace(root)
+    case = ws.store.cases()[0]
+    key = ws.store.moments(case.id)[0].key
+    ws.store.decide(case.id, key, "accepted")
+
+    def vigvision(*args):
+        return subprocess.run([sys.executable, "-m", "vigvision.cli", *map(str, args)], capture_output=True,
+                              text=True, timeout=300)
+
+    done = vigvision("export", ws.analysis_path(case), "--clips", tmp_path / "a", "--slow", "--stills", "0:05.0",
+                     "--with-elan")
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    start = ws.store.moment(case.id, key).start
+    from vigvision.time import clock
+
+    clip = f"{case.id}_{key}_{clock(start).replace(':', 'm')}"
+    assert names == sorted([f"{clip}.mp4", f"{clip}_slow.mp4", f"{case.id}_still_5.00s.jpg", f"{case.id}.eaf",
+                            f"{case.id}_review_sheet.html", f"{case.id}_moments.csv", f"{case.id}_moments.json"])
+    by_id = vigvision("export", case.id, "--workspace", root, "--clips", tmp_path / "b")
+    assert by_id.returncode == 0 and (tmp_path / "b" / f"{clip}.mp4").is_file(), by_id.stderr
+    for args, says in [(("export", tmp_path / "a", "--clips", tmp_path / "c"), "not a case of a review workspace"),
+                       (("export", "nobody", "--workspace", root, "--clips", tmp_path / "c"), "no case 'nobody'"),
+                       (("export", ws.analysis_path(case), "--clips", tmp_path / "c", "--stills", "9:00"),
+                        "outside the video")]:
+        bad = vigvision(*args)
+        assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and says in bad.stderr, bad.stderr
+        assert not (tmp_path / "c").exists() or not list((tmp_path / "c").iterdir())

@@ -190,14 +190,31 @@ def _decisions_for(outdir: Path):
 
 
 def cmd_export(args) -> int:
+    if not (args.eaf or args.csv or args.tsv or args.clips):
+        raise InputError("export: say what to write: --clips DIR (a case's accepted moments), --eaf FILE, "
+                         "--csv FILE and/or --tsv FILE")
+    outdir = args.outdir
+    if args.clips:
+        from .review import handout
+
+        ws, case_id = _case_of(args)
+        outdir = ws.analysis_path(ws.store.case(case_id))
+        made = handout.export_case(ws, case_id, args.clips, slow=args.slow, anonymised=args.anonymised,
+                                   pitch_semitones=args.pitch, elan=args.with_elan,
+                                   stills=handout.instants(args.stills or "", float("inf")))
+        print("\n".join(map(str, made)))
+    if args.eaf or args.csv or args.tsv:
+        _write_codings(outdir, args)
+    return 0
+
+
+def _write_codings(outdir, args) -> None:
     from .coding import from_analysis, write_events
     from .elan import write_eaf
     from .result import load
 
-    if not (args.eaf or args.csv or args.tsv):
-        raise InputError("export: say what to write: --eaf FILE, --csv FILE and/or --tsv FILE")
-    result = load(args.outdir)
-    decisions = _decisions_for(args.outdir)
+    result = load(outdir)
+    decisions = _decisions_for(outdir)
     coding = from_analysis(result, decisions)
     for target, write in ((args.eaf, lambda p: write_eaf(coding, p)), (args.csv, lambda p: write_events(coding, p)),
                           (args.tsv, lambda p: write_events(coding, p, sep="\t"))):
@@ -208,7 +225,27 @@ def cmd_export(args) -> int:
             print(f"{target}: {len(coding.streams)} tiers, {n} intervals"
                   + (f" (with the guider's {sum(m.status == 'accepted' for m in decisions)} accepted moments)"
                      if decisions is not None else ""))
-    return 0
+
+
+def _case_of(args):
+    """(workspace, case id) of ``export``'s CASE_OR_OUTDIR: a case's analysis folder (WORKSPACE/cases/ID/
+    analysis), or a case id in --workspace."""
+    from .review import Workspace
+    from .review.store import DB_FILE
+
+    folder = Path(args.outdir).expanduser().resolve()
+    if folder.is_dir():
+        root = folder.parents[2] if len(folder.parents) > 2 else None
+        if root is None or folder.parent.parent.name != "cases" or not (root / DB_FILE).is_file():
+            raise InputError(f"{args.outdir}: not a case of a review workspace (WORKSPACE/cases/CASE/analysis): "
+                             "--clips exports a guider's accepted moments; for any span use vigvision render")
+        return Workspace(root), folder.parent.name
+    if not (Path(args.workspace).expanduser() / DB_FILE).is_file():
+        raise InputError(f"{args.outdir}: neither an analysis folder nor a case of a workspace at {args.workspace} "
+                         "(give the case's folder, or --workspace)")
+    ws = Workspace(args.workspace)
+    ws.store.case(args.outdir)   # a clear line if there is no such case
+    return ws, args.outdir
 
 
 def _like_the_analysis(result):
@@ -527,9 +564,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="no per-video progress lines")
     b.set_defaults(func=cmd_batch)
 
-    ex = sub.add_parser("export", help="write an analysis's codes for other tools: an ELAN file (--eaf) and "
-                        "BORIS-style event tables (--csv, --tsv)")
-    ex.add_argument("outdir")
+    ex = sub.add_parser("export", help="a case's accepted moments as the files for the review (--clips DIR: clips, "
+                        "stills, review sheet, CSV, JSON, as the app writes them); an analysis's codes for other "
+                        "tools: an ELAN file (--eaf) and BORIS-style event tables (--csv, --tsv)")
+    ex.add_argument("outdir", metavar="CASE_OR_OUTDIR", help="an analysis folder, or (with --clips) a case: its "
+                    "id in --workspace, or its folder WORKSPACE/cases/CASE/analysis")
+    ex.add_argument("--clips", metavar="DIR", help="write the case's accepted moments here, as the app's Export does")
+    ex.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"),
+                    help="the review workspace of CASE (default ~/vigvision-workspace)")
+    ex.add_argument("--slow", action="store_true", help="with --clips: also a half-speed copy of each clip")
+    ex.add_argument("--anonymised", action="store_true", help="with --clips: also an anonymised copy of each clip "
+                    "(faces hidden, voices lowered, no metadata, no family name in the file name)")
+    ex.add_argument("--pitch", type=float, default=-3.0, help="semitones the anonymised voices are moved (-3)")
+    ex.add_argument("--stills", metavar="T1,T2", help="with --clips: freeze-frame stills at these times (s or m:ss.s)")
+    ex.add_argument("--with-elan", action="store_true", help="with --clips: also an ELAN file of the whole video")
     ex.add_argument("--eaf", metavar="FILE", help="ELAN 3.0 file linked to the video, one tier per person and code")
     ex.add_argument("--csv", metavar="FILE", help="event table, comma-separated (time, subject, behavior, START/STOP)")
     ex.add_argument("--tsv", metavar="FILE", help="the same event table, tab-separated")

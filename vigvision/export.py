@@ -86,6 +86,14 @@ def browser_playable(video: str | Path) -> bool:
     return video_ok and audio_ok and info.rotation == 0
 
 
+def still_jpeg(video: str | Path, t: float, *, max_side: int | None = None, quality: int = 80) -> bytes | None:
+    """The frame shown at ``t`` as JPEG bytes (for a page), or None where no frame can be read."""
+    from .io.encode import jpeg_bytes
+
+    image = read_still(video, t, max_side=max_side)
+    return None if image is None else jpeg_bytes(image, quality=quality)
+
+
 def read_still(video: str | Path, t: float, *, max_side: int | None = None) -> np.ndarray | None:
     """The RGB frame shown at time ``t`` (the last frame whose timestamp is at or before it)."""
     info = probe(video)
