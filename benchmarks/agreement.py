@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vigvision.agreement import compare
+from vigvision.coding.agreement import compare
 from vigvision.coding import Segment, from_analysis, read
 from vigvision.time import Intervals
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import vigvision
-from vigvision.agreement import cohen_kappa, event_f1, percent_agreement
+from vigvision.coding.agreement import cohen_kappa, event_f1, percent_agreement
 from vigvision.config import Config
 from vigvision.time import Intervals
 from vigvision.vision.detect import box_iou

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import vigvision
-from vigvision.agreement import diarization_error, frame_f1
+from vigvision.coding.agreement import diarization_error, frame_f1
 from vigvision.config import Config
 from vigvision.io.audio import Audio, load_audio
 from vigvision.testing.dialogue import PAIRS, make_dialogue, write_dialogue_video

@@ -1,7 +1,7 @@
 """Agreement statistics against hand-computed answers."""
 import pytest
 
-from vigvision.agreement import cohen_kappa, event_f1, percent_agreement
+from vigvision.coding.agreement import cohen_kappa, event_f1, percent_agreement
 from vigvision.errors import InputError
 from vigvision.time import Intervals
 

@@ -159,7 +159,7 @@ def test_export_accepted(app):
     assert f"{case_id}_moments.json" in names and f"{case_id}_still_5.00s.jpg" in names
     # the copy to share says nothing of the family in its name (the case id comes from the film's name)
     assert [n for n in names if "anonymised" in n] == [f"anonymised_{key}_{clip[0].split('_')[-1]}"], names
-    from vigvision.elan import read_eaf
+    from vigvision.coding.elan import read_eaf
 
     accepted = read_eaf(folder / f"{case_id}.eaf").stream("accepted")
     assert [s.label for s in accepted] == [key]

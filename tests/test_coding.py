@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vigvision.agreement import compare, report_text
+from vigvision.coding.agreement import compare, report_text
 from vigvision.cli import main
 from vigvision.coding import Coding, Segment, read, write_events
-from vigvision.elan import read_eaf, write_eaf
+from vigvision.coding.elan import read_eaf, write_eaf
 from vigvision.errors import InputError
 
 

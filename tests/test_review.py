@@ -217,7 +217,7 @@ def test_review_sheet_is_self_contained(tmp_path, store):
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "&lt;b&gt;she smiles&lt;/b&gt;" in page and "0:00.5 &ndash; 0:02.5" in page
     rows = export.decisions_table("c1", store.moments("c1"))
-    from vigvision.tables import write_csv
+    from vigvision.coding.tables import write_csv
 
     write_csv(tmp_path / "moments.csv", rows)
     assert (tmp_path / "moments.csv").read_text().splitlines()[0].split(",") == list(export.DECISION_COLUMNS)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from vigvision.cli import main
 from vigvision.result import Analysis
-from vigvision.tables import minute_rows, person_rows, video_row, write_csv
+from vigvision.coding.tables import minute_rows, person_rows, video_row, write_csv
 
 
 def analysis(with_faces=True, with_voice=True) -> Analysis:

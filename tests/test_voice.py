@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from vigvision.agreement import diarization_error, frame_f1
+from vigvision.coding.agreement import diarization_error, frame_f1
 from vigvision.config import Config, TurnsConfig
 from vigvision.io.audio import Audio
 from vigvision.time import Intervals

@@ -257,7 +257,7 @@ def _write_status(plan: Plan) -> None:
 def finish(plan: Plan, *, wall_s: float) -> dict:
     """metrics.csv for every analysed video, failures.csv, batch.json; returns the summary."""
     from .result import load
-    from .tables import video_row, write_csv
+    from .coding.tables import video_row, write_csv
 
     _write_status(plan)
     rows = []

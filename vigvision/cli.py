@@ -158,7 +158,7 @@ def moments_text(result, top: int | None = None) -> str:
 
 def cmd_metrics(args) -> int:
     from .result import load
-    from .tables import minute_rows, person_rows, to_csv, video_row, write_csv
+    from .coding.tables import minute_rows, person_rows, to_csv, video_row, write_csv
 
     if args.per_minute and args.per_person:
         raise InputError("metrics: --per-minute or --per-person, one of the two")
@@ -210,7 +210,7 @@ def cmd_export(args) -> int:
 
 def _write_codings(outdir, args) -> None:
     from .coding import from_analysis, write_events
-    from .elan import write_eaf
+    from .coding import write_eaf
     from .result import load
 
     result = load(outdir)
@@ -361,7 +361,7 @@ def _mapping(text: str | None) -> dict[str, str] | None:
 
 
 def cmd_agree(args) -> int:
-    from .agreement import compare, report_text
+    from .coding.agreement import compare, report_text
     from .coding import from_analysis, read
     from .io.files import write_json
     from .result import load

@@ -8,7 +8,7 @@
 - :func:`review_sheet`: one self-contained HTML page (stills embedded, no external
   fonts or scripts) with each moment's times, explanation, principles, tags and
   note; print it to PDF from the browser for the shared review.
-- :func:`decisions_table`: the moments and decisions as rows for a CSV (``vigvision.tables.write_csv``).
+- :func:`decisions_table`: the moments and decisions as rows for a CSV (``vigvision.coding.tables.write_csv``).
 
 Every file is written under a temporary name and renamed when complete, so an
 interrupted export never leaves a half-written clip.

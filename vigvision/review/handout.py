@@ -49,10 +49,10 @@ def export_case(ws: Workspace, case_id: str, folder: str | Path | None = None, *
     export folder); returns the files written. ``progress(fraction, words)`` follows the clips."""
     from ..anonymise import anonymise
     from ..coding import from_analysis
-    from ..elan import write_eaf
+    from ..coding import write_eaf
     from ..io.files import write_json
     from ..result import load
-    from ..tables import write_csv
+    from ..coding.tables import write_csv
 
     case = ws.store.case(case_id)
     accepted = sorted(ws.store.moments(case_id, status="accepted"), key=lambda m: m.start)

@@ -16,10 +16,10 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from . import __version__
-from .coding import Coding
-from .errors import InputError
-from .io.files import atomic_open
+from .. import __version__
+from ..errors import InputError
+from ..io.files import atomic_open
+from .model import Coding
 
 MIME = {".mp4": "video/mp4", ".mov": "video/quicktime", ".m4v": "video/mp4", ".mkv": "video/x-matroska",
         ".avi": "video/x-msvideo", ".webm": "video/webm", ".wav": "audio/x-wav"}

@@ -11,10 +11,10 @@ import math
 from pathlib import Path
 from typing import IO
 
-from .io.files import atomic_open
-from .moments.interaction import main_pair
-from .result import Analysis
-from .time import Intervals, Span
+from ..io.files import atomic_open
+from ..moments.interaction import main_pair
+from ..result import Analysis
+from ..time import Intervals, Span
 
 
 def _id_columns(result: Analysis) -> dict:

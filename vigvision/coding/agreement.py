@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import InputError
-from .time import Intervals
+from ..errors import InputError
+from ..time import Intervals
+from .model import NONE
 
 
 def cohen_kappa(a: Sequence, b: Sequence) -> float:
@@ -126,8 +127,6 @@ def diarization_error(reference: dict[str, Intervals], hypothesis: dict[str, Int
     return {"der": rate(miss + fa + conf), "missed": rate(miss), "false_alarm": rate(fa), "confusion": rate(conf),
             "mapping": mapping, "scored_s": round(float(scored.sum()) * step, 2)}
 
-
-NONE = "(none)"
 
 
 def relabelled(labels: np.ndarray, mapping: dict[str, str] | None) -> np.ndarray:
