@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import vigvision
-from vigvision.anonymise import anonymise
+from vigvision.export.anonymise import anonymise
 from vigvision.io.audio import load_audio
 from vigvision.io.video import VideoReader
 from vigvision.testing.synth import make_video

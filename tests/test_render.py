@@ -9,7 +9,7 @@ import vigvision
 from vigvision.cli import main
 from vigvision.io.audio import load_audio
 from vigvision.io.video import VideoReader, probe
-from vigvision.render import Overlay, render, strip_lanes
+from vigvision.export.render import Overlay, render, strip_lanes
 from vigvision.testing.synth import make_video, read_index
 
 

@@ -257,7 +257,7 @@ def _like_the_analysis(result):
 
 
 def cmd_render(args) -> int:
-    from .render import render, write_stills
+    from .export.render import render, write_stills
     from .result import load
 
     result = load(args.outdir)
@@ -311,7 +311,7 @@ def _span(result, args) -> tuple[float, float | None]:
 
 
 def cmd_anonymise(args) -> int:
-    from .anonymise import anonymise
+    from .export.anonymise import anonymise
     from .result import load
 
     result = load(args.outdir)

@@ -40,7 +40,7 @@ from .io.video import VideoInfo, probe
 from .moments import Interaction, find_moments
 from .moments.joy import shared_joy
 from .moments.metrics import eye_contact
-from .moments.stills import write_thumbnails
+from .export.thumbnails import write_thumbnails
 from .result import SCHEMA_VERSION, Analysis, frames_table, load, write_result
 
 

@@ -47,7 +47,7 @@ def export_case(ws: Workspace, case_id: str, folder: str | Path | None = None, *
                 elan: bool = False, progress: Callable[[float, str], None] | None = None) -> list[Path]:
     """Write the case's accepted moments (see the module's docstring) into ``folder`` (default: the case's
     export folder); returns the files written. ``progress(fraction, words)`` follows the clips."""
-    from ..anonymise import anonymise
+    from ..export.anonymise import anonymise
     from ..coding import from_analysis
     from ..coding import write_eaf
     from ..io.files import write_json

@@ -17,12 +17,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InputError
-from .io.audio import read_span
-from .io.encode import VideoWriter, jpeg_bytes
-from .io.files import atomic_path
-from .io.video import VideoReader, probe
-from .time import clock, sample_step, sampled_runs
+from ..errors import InputError
+from ..io.audio import read_span
+from ..io.encode import VideoWriter, jpeg_bytes
+from ..io.files import atomic_path
+from ..io.video import VideoReader, probe
+from ..time import clock, sample_step, sampled_runs
 
 STRIP_LANE_PX = 16
 COLOURS = {"P1": (66, 135, 245), "P2": (245, 130, 48), "P3": (60, 180, 75), "P4": (145, 30, 180)}
@@ -198,8 +198,8 @@ def render(analysis, out: str | Path, *, start: float, end: float, slow: float =
 def key_instants(analysis, moment: dict) -> list[tuple[float, str]]:
     """The instants of a moment a trainer would pause on, with a caption each: the child's initiative,
     the adult's response, and the eye contact (the middle of the longest mutual gaze) or the keyframe."""
-    from .moments.cues import pair_cues
-    from .moments.interaction import from_analysis
+    from ..moments.cues import pair_cues
+    from ..moments.interaction import from_analysis
 
     ix, cfg = from_analysis(analysis)
     adult, child = moment["persons"]

@@ -18,11 +18,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InputError
-from .io.audio import read_span
-from .io.encode import VideoWriter
-from .io.files import atomic_path
-from .io.video import VideoReader, probe
+from ..errors import InputError
+from ..io.audio import read_span
+from ..io.encode import VideoWriter
+from ..io.files import atomic_path
+from ..io.video import VideoReader, probe
 
 HOLD_S = 0.5           # a track's box is kept this long past its last measurement
 GAP_S = 1.0            # measurements at most this far apart are interpolated
@@ -111,7 +111,7 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
     chosen = set(known if persons is None else persons)
     detector = None
     if detect:
-        from .vision.detect import FaceDetector
+        from ..vision.detect import FaceDetector
 
         detector = FaceDetector(min_score=0.3)   # lower than analysis: better to hide a doubtful face
     audio = None

@@ -1,35 +1,26 @@
-"""Exports of the guider's chosen moments: clips, stills, a review sheet, and tables.
+"""Clips and stills of a video, cut on the exact frames.
 
 - :func:`export_clip`: the frames from ``start`` up to ``end`` re-encoded (H.264 + AAC in MP4),
   so the cut falls on the exact frame, not on the nearest keyframe; the clip's
   own clock starts at 0. ``slow`` > 1 writes a slow-motion copy (each frame held
   ``slow`` times as long); it is silent, as slowed speech is hard to listen to.
-- :func:`export_still`: the frame shown at an instant, as JPEG (freeze-frames for the review).
-- :func:`review_sheet`: one self-contained HTML page (stills embedded, no external
-  fonts or scripts) with each moment's times, explanation, principles, tags and
-  note; print it to PDF from the browser for the shared review.
-- :func:`decisions_table`: the moments and decisions as rows for a CSV (``vigvision.coding.tables.write_csv``).
+- :func:`export_still` / :func:`read_still` / :func:`still_jpeg`: the frame shown at an instant.
 
 Every file is written under a temporary name and renamed when complete, so an
 interrupted export never leaves a half-written clip.
 """
 from __future__ import annotations
 
-import base64
-import html
 import math
-import time
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import InputError
-from .io.audio import read_span
-from .io.encode import VideoWriter, jpeg_bytes
-from .io.files import atomic_open, atomic_path
-from .io.video import VideoReader, probe
-from .time import clock
+from ..errors import InputError
+from ..io.audio import read_span
+from ..io.encode import VideoWriter, jpeg_bytes
+from ..io.files import atomic_path
+from ..io.video import VideoReader, probe
 
 CLIP_AUDIO_RATE = 48000   # AAC at 48 kHz, what players expect
 
@@ -88,8 +79,6 @@ def browser_playable(video: str | Path) -> bool:
 
 def still_jpeg(video: str | Path, t: float, *, max_side: int | None = None, quality: int = 80) -> bytes | None:
     """The frame shown at ``t`` as JPEG bytes (for a page), or None where no frame can be read."""
-    from .io.encode import jpeg_bytes
-
     image = read_still(video, t, max_side=max_side)
     return None if image is None else jpeg_bytes(image, quality=quality)
 
@@ -120,72 +109,4 @@ def export_still(video: str | Path, t: float, out: str | Path) -> Path:
         raise InputError(f"{video}: no frame at {t:.2f} s")
     with atomic_path(out) as tmp:
         tmp.write_bytes(jpeg_bytes(image))
-    return Path(out)
-
-
-DECISION_COLUMNS = ("case", "moment", "source", "status", "start_s", "end_s", "duration_s", "proposed_start_s",
-                    "proposed_end_s", "rank", "score", "principles", "tags", "note", "explanation")
-
-
-def decisions_table(case_id: str, moments) -> list[dict]:
-    """One row per moment (review.store.Moment), in DECISION_COLUMNS order; ``status`` in the words the app
-    shows (to decide / accepted / rejected), times as the guider left them (``proposed_*``: as first proposed)."""
-    from .review.store import STATUS_WORDS
-
-    return [{"case": case_id, "moment": m.key, "source": m.source, "status": STATUS_WORDS[m.status],
-             "start_s": round(m.start, 3), "end_s": round(m.end, 3), "duration_s": round(m.end - m.start, 3),
-             "proposed_start_s": m.proposed_start, "proposed_end_s": m.proposed_end, "rank": m.rank,
-             "score": m.score, "principles": "; ".join(m.principles), "tags": "; ".join(m.tags), "note": m.note,
-             "explanation": m.explanation} for m in moments]
-
-
-def review_sheet(title: str, video: str | Path, moments, out: str | Path, *, stills_at: dict | None = None) -> Path:
-    """A self-contained HTML review sheet for ``moments`` (accepted ones, in time order).
-
-    ``stills_at``: moment key -> list of instants to show (default: the moment's middle).
-    """
-    stills_at = stills_at or {}
-    cards = []
-    for m in sorted(moments, key=lambda m: m.start):
-        imgs = []
-        for t in stills_at.get(m.key) or [(m.start + m.end) / 2]:
-            image = read_still(video, t, max_side=480)
-            if image is not None:
-                data = base64.b64encode(jpeg_bytes(image, quality=80)).decode()
-                imgs.append(f'<figure><img alt="frame at {clock(t)}" src="data:image/jpeg;base64,{data}">'
-                            f"<figcaption>{clock(t)}</figcaption></figure>")
-        meta = []
-        if m.principles:
-            meta.append("<b>Principles:</b> " + html.escape(", ".join(m.principles)))
-        if m.tags:
-            meta.append("<b>Tags:</b> " + html.escape(", ".join(m.tags)))
-        cards.append(
-            f'<section class="moment"><h2>{clock(m.start)} &ndash; {clock(m.end)} '
-            f'<small>({m.end - m.start:.1f} s{", added by the guider" if m.source == "own" else ""})</small></h2>'
-            f'<div class="stills">{"".join(imgs)}</div>'
-            f"<p>{html.escape(m.explanation)}</p>"
-            + "".join(f"<p>{x}</p>" for x in meta)
-            + (f'<p class="note"><b>Guider\'s note:</b> {html.escape(m.note)}</p>' if m.note else "")
-            + "</section>")
-    body = "".join(cards) or "<p>No accepted moments yet.</p>"
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}: review sheet</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; line-height: 1.45; }}
-h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-bottom: .3rem; }} small {{ color: #666; }}
-.moment {{ border-top: 1px solid #ccc; padding: .8rem 0; page-break-inside: avoid; }}
-.stills {{ display: flex; gap: .6rem; flex-wrap: wrap; }}
-figure {{ margin: 0; }} img {{ max-width: 22rem; border-radius: 4px; }} figcaption {{ color: #666; font-size: .85rem; }}
-.note {{ background: #f5f5ef; padding: .4rem .6rem; }}
-footer {{ color: #888; font-size: .8rem; margin-top: 2rem; }}
-</style></head><body>
-<h1>{html.escape(title)}</h1>
-<p>Moments chosen for the review, in the order they happen. Made with vigvision {__version__} on
-{time.strftime('%Y-%m-%d')}; the guider chose and edited these moments.</p>
-{body}
-<footer>Contains images of the people filmed: keep it as you keep the footage.</footer>
-</body></html>
-"""
-    with atomic_open(out, "w", encoding="utf-8") as f:
-        f.write(page)
     return Path(out)
