@@ -20,7 +20,7 @@ import vigvision
 from vigvision import export
 from vigvision.config import PRESET_WORDS, Config
 from vigvision.errors import VigvisionError
-from vigvision.moments import PRINCIPLE_NAMES, timeline
+from vigvision.moments import PRINCIPLE_NAMES, WEIGHT_WORDS, timeline
 from vigvision.review import (DEFAULT_WORKSPACE, MAX_UPLOAD_MB, STATUS_WORDS, VIDEO_EXTENSIONS, Workspace, handout,
                               jobs)
 from vigvision.review.evidence import describer
@@ -560,13 +560,6 @@ def export_view(case, analysis) -> None:
 
 
 # -- settings -------------------------------------------------------------------------------------------
-#: The weights a guider may set, in their words (each a [moments] setting).
-WEIGHT_WORDS = {"w_mutual_gaze": "Looking at each other", "w_partner_gaze": "One looking at the other",
-                "w_face_to_face": "Turned to each other", "w_closeness": "Close together",
-                "w_vocal_exchange": "Taking turns to speak", "w_initiative_received": "An initiative answered",
-                "w_shared_smile": "Smiling together", "w_cooccurrence": "Several cues at once"}
-
-
 def settings_view(case, analysis) -> None:
     moments = analysis.config.get("moments", {})
     preset = moments.get("preset", "child")

@@ -10,6 +10,7 @@ from vigvision.moments import Interaction, find_moments
 from vigvision.moments import cues as C
 from vigvision.moments.metrics import eye_contact
 from vigvision.moments.rank import Window, choose, score_windows
+from vigvision.moments.registry import CUES
 from vigvision.time import Intervals
 
 CHAR_S = 0.5
@@ -126,7 +127,7 @@ def test_shared_smile_needs_both_at_once():
 # -- ranking ------------------------------------------------------------------------
 
 def cue_set(**timelines) -> dict:
-    out = {name: C.Cue(name, Intervals()) for name in C.CUE_NAMES}
+    out = {k.name: C.Cue(k.name, Intervals()) for k in CUES}
     for name, text in timelines.items():
         out[name] = C.Cue(name, tl(text))
     return out
@@ -303,3 +304,16 @@ def test_describe_a_span_the_guider_set():
     # nothing measured in a span: said so, not an empty sentence
     quiet = describe(ix, CFG, 10.0, 15.0)
     assert quiet["explanation"] == "From 0:10.0 to 0:15.0: no cue of attuned interaction was measured in this span."
+
+
+def test_every_cue_is_one_entry_with_its_weight_principles_and_words():
+    # One cue was wired in four places (pair_cues, explain.PRINCIPLES, the w_* settings, getattr in rank.py).
+    from dataclasses import fields
+
+    from vigvision.moments import WEIGHT_WORDS
+    from vigvision.moments.explain import PRINCIPLE_NAMES
+
+    weights = {f.name for f in fields(MomentsConfig) if f.name.startswith("w_")}
+    assert {k.weight for k in CUES} | {"w_cooccurrence"} == weights == set(WEIGHT_WORDS)
+    assert all(k.principles and set(k.principles) <= set(PRINCIPLE_NAMES) for k in CUES)
+    assert sorted(k.told for k in CUES) == list(range(len(CUES)))

@@ -198,7 +198,7 @@ def render(analysis, out: str | Path, *, start: float, end: float, slow: float =
 def key_instants(analysis, moment: dict) -> list[tuple[float, str]]:
     """The instants of a moment a trainer would pause on, with a caption each: the child's initiative,
     the adult's response, and the eye contact (the middle of the longest mutual gaze) or the keyframe."""
-    from ..moments.cues import pair_cues
+    from ..moments.registry import pair_cues
     from ..moments.interaction import from_analysis
 
     ix, cfg = from_analysis(analysis)

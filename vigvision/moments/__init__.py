@@ -1,23 +1,25 @@
 """Ranked candidate moments of attuned interaction, with evidence (the guider decides).
 
     Interaction (persons, episodes, speech, turns, per-frame signals)
-        --cues.pair_cues, per (adult, child) pair--> cue interval sets
+        --registry.pair_cues, per (adult, child) pair--> cue interval sets
         --rank.score_windows / rank.choose--> non-overlapping windows, best first
-        --explain--> each moment's cues with their measured values, the Principles of
-                     Attuned Interaction they may illustrate, a plain-language explanation
+        --registry.evidence, explain--> each moment's cues with their measured values, the Principles
+                     of Attuned Interaction they may illustrate, a plain-language explanation
+
+Each cue (its detector, sentence, principles and weight) is one entry of ``registry.CUES``.
 """
 from __future__ import annotations
 
 from ..config import MomentsConfig
 from ..time import Span
 from . import explain
-from .cues import pair_cues
 from .interaction import Interaction, from_analysis, main_pair
 from .rank import choose, score_windows
+from .registry import WEIGHT_WORDS, evidence, pair_cues, principles
 
 PRINCIPLE_NAMES = explain.PRINCIPLE_NAMES  # the Principles of Attuned Interaction, in their usual order
 
-__all__ = ["Interaction", "PRINCIPLE_NAMES", "describe", "describe_span", "find_moments"]
+__all__ = ["Interaction", "PRINCIPLE_NAMES", "WEIGHT_WORDS", "describe", "describe_span", "find_moments"]
 
 
 def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:
@@ -34,8 +36,8 @@ def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:
 
 
 def _described(ix: Interaction, cues: dict, span: Span, pair: tuple[str, str]) -> dict:
-    items = explain.evidence(ix, cues, span, *pair)
-    illustrated = explain.principles(items)
+    items = evidence(ix, cues, span, *pair)
+    illustrated = principles(items)
     return {"cues": items, "principles": illustrated, "explanation": explain.explanation(span, items, illustrated)}
 
 

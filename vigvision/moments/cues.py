@@ -29,10 +29,6 @@ from .interaction import Interaction
 
 _ANSWER_TAIL_S = 1.0
 
-CUE_NAMES = ("mutual_gaze", "partner_gaze", "face_to_face", "closeness", "vocal_exchange",
-             "initiative_received", "shared_smile")
-
-
 @dataclass
 class Cue:
     name: str
@@ -179,11 +175,3 @@ def shared_smile(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
         return Cue("shared_smile", Intervals())
     on = ((both.smile_a >= cfg.smile_threshold) & (both.smile_b >= cfg.smile_threshold)).to_numpy()
     return Cue("shared_smile", _smooth(ix.frame_cells(both.time_s_a.to_numpy(), on), ix))
-
-
-def pair_cues(ix: Interaction, adult: str, child: str, cfg: MomentsConfig) -> dict[str, Cue]:
-    """Every cue for one (adult, child) pair, by name."""
-    cues = [mutual_gaze(ix, adult, child), partner_gaze(ix, adult, child), face_to_face(ix, adult, child, cfg),
-            closeness(ix, adult, child, cfg), vocal_exchange(ix, adult, child, cfg),
-            initiatives_received(ix, adult, child, cfg), shared_smile(ix, adult, child, cfg)]
-    return {c.name: c for c in cues}

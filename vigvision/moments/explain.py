@@ -6,25 +6,16 @@ each other for 2.4 s") and what it *may* illustrate, never a judgement of the pa
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..time import Span, clock
 from .cues import Cue, switches
 from .interaction import Interaction
 
-# Principles of Attuned Interaction (VIG) each cue can illustrate. "Guiding" and "deepening
-# discussion" are left to the guider: no signal here measures them.
-PRINCIPLES = {
-    "mutual_gaze": ["encouraging initiatives"],          # returning eye contact
-    "partner_gaze": ["being attentive"],                 # looking interested
-    "face_to_face": ["being attentive"],                 # turning towards
-    "closeness": ["being attentive"],
-    "vocal_exchange": ["attuned interaction"],           # taking turns: the yes-cycle
-    "initiative_received": ["receiving initiatives"],
-    "shared_smile": ["encouraging initiatives", "attuned interaction"],   # smiling, shared joy
-}
 PRINCIPLE_NAMES = ["being attentive", "encouraging initiatives", "receiving initiatives", "attuned interaction",
-         "guiding", "deepening discussion"]
+                   "guiding", "deepening discussion"]   # "guiding" and "deepening discussion": no signal measures them
 
 
 def _name(ix: Interaction, pid: str) -> str:
@@ -32,56 +23,86 @@ def _name(ix: Interaction, pid: str) -> str:
     return f"the {role} ({pid})" if role in ("adult", "child") else pid
 
 
-def _covered(cue: Cue, span: Span) -> float:
-    return cue.intervals.crop(span).total
+@dataclass(frozen=True)
+class Said:
+    """What a cue's sentence is made from: the interaction, the pair's cues, the span, and who is who."""
+
+    ix: Interaction
+    cues: dict[str, Cue]
+    span: Span
+    adult: str
+    child: str
+
+    @property
+    def a(self) -> str:
+        return _name(self.ix, self.adult)
+
+    @property
+    def c(self) -> str:
+        return _name(self.ix, self.child)
+
+    def covered(self, cue: str) -> float:
+        return self.cues[cue].intervals.crop(self.span).total
+
+    def events(self, cue: str) -> list[dict]:
+        return [e for e in self.cues[cue].events if self.span.start <= e["at"] < self.span.end]
 
 
-def evidence(ix: Interaction, cues: dict[str, Cue], span: Span, adult: str, child: str) -> list[dict]:
-    """The cues found in ``span``, strongest first, each with its values and a sentence."""
-    a, c = _name(ix, adult), _name(ix, child)
-    out = []
-    s = _covered(cues["mutual_gaze"], span)
-    if s > 0:
-        out.append({"cue": "mutual_gaze", "seconds": round(s, 1),
-                    "text": f"{a} and {c} look at each other for {s:.1f} s"})
-    inits = [e for e in cues["initiative_received"].events if span.start <= e["at"] < span.end]
-    if inits:
-        e = inits[0]
-        more = f" ({len(inits)} times in this moment)" if len(inits) > 1 else ""
-        out.append({"cue": "initiative_received", "count": len(inits), "latency_s": e["latency_s"],
-                    "initiative": e["initiative"], "response": e["response"],
-                    "text": f"{c} {e['initiative']} and {a} {e['response']} after {e['latency_s']:.1f} s{more}"})
-    sw = [x for x in switches(ix, adult, child) if span.start <= x[0] < span.end]
-    if _covered(cues["vocal_exchange"], span) > 0 and sw:
-        turns = [t for t in ix.turns if t["kind"] == "turn" and t.get("person") in (adult, child)
-                 and span.start <= t["start"] < span.end]
-        lat = float(np.median([x[1] for x in sw]))
-        out.append({"cue": "vocal_exchange", "turns": len(turns), "switches": len(sw),
-                    "median_response_s": round(lat, 2),
-                    "text": f"they take turns: {len(turns)} turns, {len(sw)} changes of speaker, "
-                            f"median response {max(lat, 0):.1f} s" + (" (they overlap)" if lat < 0 else "")})
-    s = _covered(cues["shared_smile"], span)
-    if s > 0:
-        out.append({"cue": "shared_smile", "seconds": round(s, 1), "text": f"both smile together for {s:.1f} s"})
-    s = _covered(cues["partner_gaze"], span)
-    if s > 0:
-        out.append({"cue": "partner_gaze", "seconds": round(s, 1), "share": round(s / span.duration, 2),
-                    "text": f"{a} looks at {c} for {s:.1f} s of {span.duration:.1f} s"})
-    s = _covered(cues["face_to_face"], span)
-    if s > 0:
-        out.append({"cue": "face_to_face", "seconds": round(s, 1),
-                    "text": f"they are turned towards each other for {s:.1f} s"})
-    s = _covered(cues["closeness"], span)
-    if s > 0:
-        lean = [e for e in cues["closeness"].events if span.start <= e["at"] < span.end]
-        out.append({"cue": "closeness", "seconds": round(s, 1), "leaning_in": len(lean),
-                    "text": ("one leans in towards the other; " if lean else "") + f"they are close for {s:.1f} s"})
-    return out
+# Each cue's evidence in a span, as values and a sentence (None: not in this span). The registry
+# (registry.py) says which cue each belongs to and in which order they are told.
+def say_mutual_gaze(s: Said) -> dict | None:
+    t = s.covered("mutual_gaze")
+    return {"seconds": round(t, 1), "text": f"{s.a} and {s.c} look at each other for {t:.1f} s"} if t > 0 else None
 
 
-def principles(items: list[dict]) -> list[str]:
-    found = {p for e in items for p in PRINCIPLES[e["cue"]]}
-    return [p for p in PRINCIPLE_NAMES if p in found]
+def say_initiative_received(s: Said) -> dict | None:
+    inits = s.events("initiative_received")
+    if not inits:
+        return None
+    e = inits[0]
+    more = f" ({len(inits)} times in this moment)" if len(inits) > 1 else ""
+    return {"count": len(inits), "latency_s": e["latency_s"], "initiative": e["initiative"],
+            "response": e["response"],
+            "text": f"{s.c} {e['initiative']} and {s.a} {e['response']} after {e['latency_s']:.1f} s{more}"}
+
+
+def say_vocal_exchange(s: Said) -> dict | None:
+    sw = [x for x in switches(s.ix, s.adult, s.child) if s.span.start <= x[0] < s.span.end]
+    if not (s.covered("vocal_exchange") > 0 and sw):
+        return None
+    turns = [t for t in s.ix.turns if t["kind"] == "turn" and t.get("person") in (s.adult, s.child)
+             and s.span.start <= t["start"] < s.span.end]
+    lat = float(np.median([x[1] for x in sw]))
+    return {"turns": len(turns), "switches": len(sw), "median_response_s": round(lat, 2),
+            "text": f"they take turns: {len(turns)} turns, {len(sw)} changes of speaker, "
+                    f"median response {max(lat, 0):.1f} s" + (" (they overlap)" if lat < 0 else "")}
+
+
+def say_shared_smile(s: Said) -> dict | None:
+    t = s.covered("shared_smile")
+    return {"seconds": round(t, 1), "text": f"both smile together for {t:.1f} s"} if t > 0 else None
+
+
+def say_partner_gaze(s: Said) -> dict | None:
+    t = s.covered("partner_gaze")
+    if t <= 0:
+        return None
+    return {"seconds": round(t, 1), "share": round(t / s.span.duration, 2),
+            "text": f"{s.a} looks at {s.c} for {t:.1f} s of {s.span.duration:.1f} s"}
+
+
+def say_face_to_face(s: Said) -> dict | None:
+    t = s.covered("face_to_face")
+    return {"seconds": round(t, 1), "text": f"they are turned towards each other for {t:.1f} s"} if t > 0 else None
+
+
+def say_closeness(s: Said) -> dict | None:
+    t = s.covered("closeness")
+    if t <= 0:
+        return None
+    lean = s.events("closeness")
+    return {"seconds": round(t, 1), "leaning_in": len(lean),
+            "text": ("one leans in towards the other; " if lean else "") + f"they are close for {t:.1f} s"}
 
 
 def explanation(span: Span, items: list[dict], illustrated: list[str]) -> str:

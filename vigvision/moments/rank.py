@@ -22,6 +22,7 @@ import numpy as np
 
 from ..config import MomentsConfig
 from .cues import Cue
+from .registry import BY_NAME
 
 STEP_S = 0.1            # the scoring grid
 START_EVERY_S = 0.5
@@ -59,7 +60,7 @@ def score_windows(cues: dict[str, Cue], duration_s: float, cfg: MomentsConfig,
     score = np.zeros(len(s))
     kinds = np.zeros(len(s))
     for name, cue in cues.items():
-        w = getattr(cfg, f"w_{name}")
+        w = getattr(cfg, BY_NAME[name].weight)
         cum = _cover(cue, n)
         covered = (cum[i1] - cum[i0]) * STEP_S
         on = np.diff(cum).astype(bool)                                      # cell covered
