@@ -39,11 +39,31 @@ def _iso_now() -> str:
 def write_eaf(coding: Coding, path: str | Path, *, media: str | Path | None = None) -> Path:
     """Write ``coding`` as an ELAN 3.0 file linked to ``media`` (default: the coding's video)."""
     path = Path(path)
-    media = Path(media or coding.media or "")
     root = ET.Element("ANNOTATION_DOCUMENT", {
         "AUTHOR": f"vigvision {__version__}", "DATE": _iso_now(), "FORMAT": "3.0", "VERSION": "3.0",
         "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
         "xsi:noNamespaceSchemaLocation": "http://www.mpi.nl/tools/elan/EAFv3.0.xsd"})
+    header = _header(root, Path(media or coding.media or ""), path)
+    time_order = ET.SubElement(root, "TIME_ORDER")
+    # one time slot per distinct millisecond, numbered in time order as ELAN does
+    ms_all = sorted({int(round(t * 1000)) for segs in coding.streams.values() for s in segs for t in (s.start, s.end)})
+    slots = {ms: f"ts{k}" for k, ms in enumerate(ms_all, start=1)}
+    tiers, vocab, last_id = _tiers(coding, slots)
+    for ms, sid in slots.items():
+        ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": sid, "TIME_VALUE": str(ms)})
+    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(last_id)
+    root.extend(tiers)
+    _vocabularies(root, vocab)
+    ET.indent(root, space="    ")
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        f.write(ET.tostring(root, encoding="unicode"))
+        f.write("\n")
+    return path
+
+
+def _header(root: ET.Element, media: Path, path: Path) -> ET.Element:
+    """The HEADER, with the video linked both absolutely and relative to the .eaf file."""
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
     if str(media):
         absolute = media.resolve()
@@ -55,14 +75,11 @@ def write_eaf(coding: Coding, path: str | Path, *, media: str | Path | None = No
                                                    "MIME_TYPE": MIME.get(media.suffix.lower(), "video/*"),
                                                    "RELATIVE_MEDIA_URL": relative if relative.startswith(".")
                                                    else f"./{relative}"})
-    time_order = ET.SubElement(root, "TIME_ORDER")
-    # one time slot per distinct millisecond, numbered in time order as ELAN does
-    ms_all = sorted({int(round(t * 1000)) for segs in coding.streams.values() for s in segs for t in (s.start, s.end)})
-    slots = {ms: f"ts{k}" for k, ms in enumerate(ms_all, start=1)}
+    return header
 
-    def slot(t: float) -> str:
-        return slots[int(round(t * 1000))]
 
+def _tiers(coding: Coding, slots: dict[int, str]) -> tuple[list[ET.Element], dict[str, list[str]], int]:
+    """One TIER per stream, annotations on the time slots; the closed streams' vocabularies; the last id."""
     tiers, ann_id = [], 0
     vocab: dict[str, list[str]] = {}
     for name in sorted(coding.streams, key=_tier_order):
@@ -77,15 +94,17 @@ def write_eaf(coding: Coding, path: str | Path, *, media: str | Path | None = No
         for s in segs:
             ann_id += 1
             ann = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION", {
-                "ANNOTATION_ID": f"a{ann_id}", "TIME_SLOT_REF1": slot(s.start), "TIME_SLOT_REF2": slot(s.end)})
+                "ANNOTATION_ID": f"a{ann_id}", "TIME_SLOT_REF1": slots[int(round(s.start * 1000))],
+                "TIME_SLOT_REF2": slots[int(round(s.end * 1000))]})
             if closed:
                 ann.set("CVE_REF", f"{_cv_id(name)}:{vocab[name].index(s.label)}".replace(" ", "_"))
             ET.SubElement(ann, "ANNOTATION_VALUE").text = s.label
         tiers.append(tier)
-    for ms, sid in slots.items():
-        ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": sid, "TIME_VALUE": str(ms)})
-    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(ann_id)
-    root.extend(tiers)
+    return tiers, vocab, ann_id
+
+
+def _vocabularies(root: ET.Element, vocab: dict[str, list[str]]) -> None:
+    """The linguistic types (free text, one per closed stream), the language, the controlled vocabularies."""
     ET.SubElement(root, "LINGUISTIC_TYPE", {"LINGUISTIC_TYPE_ID": "free text", "TIME_ALIGNABLE": "true",
                                             "GRAPHIC_REFERENCES": "false"})
     for name in vocab:
@@ -100,12 +119,6 @@ def write_eaf(coding: Coding, path: str | Path, *, media: str | Path | None = No
         for k, label in enumerate(labels):
             entry = ET.SubElement(cv, "CV_ENTRY_ML", {"CVE_ID": f"{_cv_id(name)}:{k}".replace(" ", "_")})
             ET.SubElement(entry, "CVE_VALUE", {"LANG_REF": "eng", "DESCRIPTION": ""}).text = label
-    ET.indent(root, space="    ")
-    with atomic_open(path, "w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        f.write(ET.tostring(root, encoding="unicode"))
-        f.write("\n")
-    return path
 
 
 def _tier_order(name: str) -> tuple:

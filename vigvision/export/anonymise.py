@@ -89,6 +89,16 @@ def hide(image: np.ndarray, region: tuple[int, int, int, int], method: str) -> N
         image[y1:y2, x1:x2] = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_NEAREST)
 
 
+def _shifted_audio(video: Path, start: float, end: float, semitones: float) -> np.ndarray | None:
+    """The span's sound at 48 kHz, its pitch moved ``semitones`` (voices harder to recognise)."""
+    audio = read_span(video, start, end, sample_rate=48000)
+    if audio is not None and semitones:
+        import librosa
+
+        audio = librosa.effects.pitch_shift(audio, sr=48000, n_steps=semitones).astype(np.float32)
+    return audio
+
+
 def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, start: float = 0.0,
               end: float | None = None, method: str = "pixelate", pitch_semitones: float = 0.0,
               video: str | Path | None = None, detect: bool = True) -> dict:
@@ -114,14 +124,7 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
         from ..vision.detect import FaceDetector
 
         detector = FaceDetector(min_score=0.3)   # lower than analysis: better to hide a doubtful face
-    audio = None
-    if info.has_audio:
-        audio = read_span(video, start, end, sample_rate=48000)
-        if audio is not None:
-            if pitch_semitones:
-                import librosa
-
-                audio = librosa.effects.pitch_shift(audio, sr=48000, n_steps=pitch_semitones).astype(np.float32)
+    audio = _shifted_audio(video, start, end, pitch_semitones) if info.has_audio else None
     w, h = info.width - info.width % 2, info.height - info.height % 2
     n = regions = from_detector = unsure = 0
     t0 = None

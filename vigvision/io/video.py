@@ -222,23 +222,10 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             raise MediaError(p, "video stream has no frames (zero-length video)")
         rotation = _rotation_of(stream, first)
 
-        # The container's declared duration: for MP4/MOV the movie header, which is
-        # what players show (FFmpeg's own figure can run past it on the audio's padding).
-        duration = _mp4_declared_duration(p)
-        if duration:
-            pass
-        elif container.duration:
-            duration = container.duration / av.time_base
-        elif stream.duration and stream.time_base:
-            duration = float(stream.duration * stream.time_base) + float((stream.start_time or 0) * stream.time_base) - t0
         n_frames = stream.frames or None
         nominal = float(stream.base_rate) if stream.base_rate else None
         fps = _average_fps(stream, n_frames)
-        if duration is None or duration <= 0:
-            if n_frames and fps:
-                duration = n_frames / fps
-            else:
-                raise MediaError(p, "video has no duration in its header; remux it (e.g. with ffmpeg -c copy) and retry")
+        duration = _duration(p, container, stream, t0, n_frames, fps)
 
         width, height = first.width, first.height
         if rotation in (90, 270):
@@ -261,6 +248,24 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             audio_sample_rate=int(audio.rate) if audio is not None and audio.rate else None,
             audio_channels=int(audio.channels) if audio is not None else None,
         )
+
+
+def _duration(p: Path, container, stream, t0: float, n_frames: int | None, fps: float | None) -> float:
+    """The container's declared duration: for MP4/MOV the movie header, which is what players show
+    (FFmpeg's own figure can run past it on the audio's padding); else the container's or the stream's,
+    else frames over rate."""
+    duration = _mp4_declared_duration(p)
+    if duration:
+        pass
+    elif container.duration:
+        duration = container.duration / av.time_base
+    elif stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base) + float((stream.start_time or 0) * stream.time_base) - t0
+    if duration is None or duration <= 0:
+        if n_frames and fps:
+            return n_frames / fps
+        raise MediaError(p, "video has no duration in its header; remux it (e.g. with ffmpeg -c copy) and retry")
+    return float(duration)
 
 
 def _average_fps(stream, n_frames: int | None) -> float | None:
