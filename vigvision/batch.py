@@ -31,6 +31,7 @@ from .config import Config
 from .errors import InputError, VigvisionError
 from .io.files import sha256_file, write_json
 from .io.video import VIDEO_EXTENSIONS
+from .time import hms
 
 
 
@@ -225,6 +226,8 @@ def run_batch(plan: Plan, *, jobs: int = 1, engine: str = "local", address: str 
               progress: Callable[[dict], None] | None = None) -> dict:
     """Run the plan; returns the summary also written to OUTROOT/batch.json."""
     plan.outroot.mkdir(parents=True, exist_ok=True)
+    for leftover in plan.outroot.glob(".*.part*"):   # batch.json's temporary file, when a kill cut its write
+        leftover.unlink(missing_ok=True)
     config = plan.config.to_dict()
     todo = plan.todo
     total_s = sum(t.duration_s or 0.0 for t in todo)
@@ -293,15 +296,11 @@ class BatchProgress:
         eta = elapsed * (1 - frac) / frac if frac > 0 else None
         last = s["last"]
         mark = "ok" if last.state == "done" else f"FAILED: {short_error(last)}"
-        self.stream.write(f"[{s['done'] + s['failed']}/{s['videos']} videos, {_hms(s['footage_done_s'])} of "
-                          f"{_hms(s['footage_s'])} of footage, elapsed {_hms(elapsed)}"
-                          + (f", ETA {_hms(eta)}" if eta is not None else "") + f"] {Path(last.video).name}: {mark}\n")
+        done, total = hms(s["footage_done_s"], hours=True), hms(s["footage_s"], hours=True)
+        self.stream.write(f"[{s['done'] + s['failed']}/{s['videos']} videos, {done} of {total} of footage, "
+                          f"elapsed {hms(elapsed, hours=True)}" + (f", ETA {hms(eta, hours=True)}" if eta is not None
+                                                                   else "") + f"] {Path(last.video).name}: {mark}\n")
         self.stream.flush()
-
-
-def _hms(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def short_error(task: Task) -> str:

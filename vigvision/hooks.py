@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
+from .time import hms
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -42,13 +44,6 @@ def no_progress(_: Progress) -> None:
     """A hook that ignores every event."""
 
 
-def _fmt_s(s: float | None) -> str:
-    if s is None or s != s:
-        return "--:--"
-    s = int(round(s))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
-
-
 class TerminalProgress:
     """A one-line progress bar on a terminal; plain lines per stage elsewhere (logs, CI).
 
@@ -77,10 +72,10 @@ class TerminalProgress:
         work = ""
         if p.total:
             work = f"  {p.done:.1f}/{p.total:.1f} {p.unit}".rstrip()
-        line = (f"[{p.stage:<8}] {bar} {100 * p.overall:3.0f}%  elapsed {_fmt_s(p.elapsed_s)}"
-                f"  ETA {_fmt_s(p.eta_s)}{work}")
+        line = (f"[{p.stage:<8}] {bar} {100 * p.overall:3.0f}%  elapsed {hms(p.elapsed_s)}"
+                f"  ETA {hms(p.eta_s)}{work}")
         if p.event == "start":
-            line = f"[{p.stage:<8}] started  ({100 * p.overall:.0f}% of the analysis done, elapsed {_fmt_s(p.elapsed_s)})"
+            line = f"[{p.stage:<8}] started  ({100 * p.overall:.0f}% of the analysis done, elapsed {hms(p.elapsed_s)})"
         elif p.event == "cached":
             line = f"[{p.stage:<8}] reused from cache"
         elif p.event == "end":

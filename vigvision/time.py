@@ -86,6 +86,19 @@ def clock(t: float) -> str:
     return f"{int(m)}:{s:04.1f}"
 
 
+def hms(s: float | None, *, hours: bool = False) -> str:
+    """Elapsed time for progress lines: mm:ss, h:mm:ss from an hour on (or always, with ``hours``);
+    ``--:--`` when unknown.
+
+    >>> hms(75), hms(3725), hms(75, hours=True), hms(None)
+    ('01:15', '1:02:05', '0:01:15', '--:--')
+    """
+    if s is None or s != s:
+        return "--:--"
+    s = int(round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if hours or s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
 def parse_clock(text: str | float) -> float:
     """A time typed by a person, in seconds: ``"1:02.5"`` (m:ss.s, as :func:`clock` writes it),
     ``"1:02:03"`` (h:mm:ss) or plain seconds ``"62.5"``. Raises InputError naming what was typed.

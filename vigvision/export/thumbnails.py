@@ -3,22 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from ..io.encode import jpeg_bytes
 from ..io.files import atomic_path
-from ..io.video import VideoReader
+from .clips import read_still
 
 THUMB_SIDE = 320
 FOLDER = "moments"
-
-
-def still(video: str | Path, t: float) -> np.ndarray | None:
-    """The RGB frame shown at time ``t`` (the first whose timestamp reaches it), upright."""
-    with VideoReader(video, start_s=max(0.0, t), end_s=t + 2.0) as reader:
-        for frame in reader:
-            return frame.image
-    return None
 
 
 def write_thumbnails(video: str | Path, moments: list[dict], outdir: Path) -> None:
@@ -32,7 +23,7 @@ def write_thumbnails(video: str | Path, moments: list[dict], outdir: Path) -> No
         if old.name not in keep:
             old.unlink()
     for m in moments:
-        image = still(video, m.get("keyframe_s", (m["start"] + m["end"]) / 2))
+        image = read_still(video, m.get("keyframe_s", (m["start"] + m["end"]) / 2))   # the frame shown then
         if image is None:
             m["thumbnail"] = None
             continue
