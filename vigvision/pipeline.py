@@ -356,7 +356,7 @@ def rerank(folder: str | Path, config: Config, *, video: str | Path | None = Non
     return Rerun(again, changed, reused, ran + list(AFTER_STAGES), time.perf_counter() - t)
 
 
-def _beside(result: Analysis) -> Path | None:
+def _beside(result: Analysis) -> Path:
     """The analysed video where it was, or beside the folder (a relative path stored from elsewhere)."""
     video = Path(result.video.get("path", ""))
     return video if video.is_file() else result.folder.parent / video.name
