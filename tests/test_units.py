@@ -138,3 +138,13 @@ def test_the_tracker_follows_a_moving_face_and_caps_the_number_followed():
     assert ids == [[0]] * 10
     tracker.update(1.0, _dets([154, 100, 214, 160], [400, 100, 460, 160], [500, 300, 560, 360]), image)
     assert len(tracker.live(1.0)) == 2 and tracker.capped == [1.0]   # the third face: left out, and noted
+
+
+# -- the examples in docstrings ------------------------------------------------------------------------
+@pytest.mark.parametrize("module", ["vigvision.time", "vigvision.errors"])
+def test_the_docstring_examples_hold(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

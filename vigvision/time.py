@@ -181,6 +181,17 @@ class Intervals:
         return out
 
     @classmethod
+    def of(cls, records, where=None) -> "Intervals":
+        """The spans of episode records (analysis.json's speech, gaze, mutual_gaze, turns: dicts with
+        ``start`` and ``end``), those ``where(record)`` accepts.
+
+        >>> Intervals.of([{"start": 0, "end": 1, "person": "P1"}, {"start": 2, "end": 3, "person": "P2"}],
+        ...              lambda e: e["person"] == "P1").to_list()
+        [(0.0, 1.0)]
+        """
+        return cls([(r["start"], r["end"]) for r in records if where is None or where(r)])
+
+    @classmethod
     def from_mask(cls, mask: np.ndarray, *, start: float = 0.0, step: float) -> "Intervals":
         """Runs of True in a regular-step boolean mask, as intervals.
 

@@ -100,8 +100,8 @@ def person_rows(result: Analysis) -> list[dict]:
 def minute_rows(result: Analysis) -> list[dict]:
     """Per minute of video: mutual gaze (episodes starting, seconds), turns, switches, vocal seconds."""
     duration = float(result.video.get("duration_s") or 0.0)
-    mutual = Intervals([(e["start"], e["end"]) for e in result.mutual_gaze])
-    vocal = Intervals([(g["start"], g["end"]) for g in result.speech])
+    mutual = Intervals.of(result.mutual_gaze)
+    vocal = Intervals.of(result.speech)
     turns = sorted((t for t in result.turns if t["kind"] == "turn"), key=lambda t: t["start"])
     switch_at = [b["start"] for a, b in zip(turns, turns[1:]) if a["speaker"] != b["speaker"]]
     has_faces, has_voice = bool(result.persons), result.data["availability"]["voice"]["available"]

@@ -37,12 +37,11 @@ class Cue:
 
 
 def mutual_gaze(ix: Interaction, a: str, b: str) -> Cue:
-    return Cue("mutual_gaze", Intervals([(e["start"], e["end"]) for e in ix.mutual_gaze
-                                         if set(e["persons"]) == {a, b}]))
+    return Cue("mutual_gaze", Intervals.of(ix.mutual_gaze, lambda e: set(e["persons"]) == {a, b}))
 
 
 def looks(ix: Interaction, who: str, at: str) -> Intervals:
-    return Intervals([(e["start"], e["end"]) for e in ix.gaze if e["person"] == who and e["target"] == at])
+    return Intervals.of(ix.gaze, lambda e: e["person"] == who and e["target"] == at)
 
 
 def partner_gaze(ix: Interaction, adult: str, child: str) -> Cue:
@@ -104,7 +103,7 @@ def closeness(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     leaning = approaches(d, t, t + 1.0 / ix.analysis_fps)
     events = [{"at": e["start"], "kind": "leaning in", "from_faces": e["from_m"], "to_faces": e["to_m"]}
               for e in leaning]
-    return Cue("closeness", _smooth(close | Intervals([(e["start"], e["end"]) for e in leaning]), ix), events)
+    return Cue("closeness", _smooth(close | Intervals.of(leaning), ix), events)
 
 
 def switches(ix: Interaction, a: str, b: str) -> list[tuple[float, float, str]]:

@@ -32,7 +32,7 @@ _SOUND_PAD_S = 0.3      # a laugh's smile outlasts its sound a little
 
 def sound(ix: Interaction) -> Intervals:
     """Every speech segment, whoever it was attributed to (or none)."""
-    return Intervals([(s["start"], s["end"]) for s in ix.speech])
+    return Intervals.of(ix.speech)
 
 
 def bursts(ix: Interaction) -> Intervals:

@@ -21,7 +21,7 @@ def eye_contact(ix: Interaction) -> dict:
     ids = {p["id"] for p in ix.persons}
     for p in ix.persons:
         seen = ix.seen(p["id"])
-        looking = Intervals([(e["start"], e["end"]) for e in ix.gaze if e["person"] == p["id"] and e["target"] in ids])
+        looking = Intervals.of(ix.gaze, lambda e: e["person"] == p["id"] and e["target"] in ids)
         seen_s[p["id"]] = round(seen.total, 3)
         partner[p["id"]] = round((looking & seen).total / seen.total, 4) if seen.total > 0 else None
     return {

@@ -94,7 +94,7 @@ def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tu
             switches.append({"from": prev.speaker, "to": nxt.speaker, "at": nxt.start,
                              "latency_s": round(nxt.start - prev.end, 3)})
     # initiatives: a turn after a silence from everyone (the video's start counts as silence)
-    vocal = Intervals([(s["start"], s["end"]) for s in segments])
+    vocal = Intervals.of(segments)
     pairs = []
     for i, t in enumerate(turns):
         before = vocal.crop(Span(max(0.0, t.start - cfg.initiative_silence_s), t.start))
@@ -107,14 +107,14 @@ def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tu
                       "response_by": response.speaker if response else None,
                       "response_latency_s": round(response.start - t.end, 3) if response else None})
     who = sorted({r.speaker for r in runs})
-    talk = {w: Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == w]).total for w in who}
+    talk = {w: Intervals.of(segments, lambda s: s["speaker"] == w).total for w in who}
     total_talk = sum(talk.values())
     # time when two or more are vocal at once, over the time anyone is
     overlap = 0.0
     for i, a in enumerate(who):
         for b in who[i + 1:]:
-            ia = Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == a])
-            ib = Intervals([(s["start"], s["end"]) for s in segments if s["speaker"] == b])
+            ia = Intervals.of(segments, lambda s: s["speaker"] == a)
+            ib = Intervals.of(segments, lambda s: s["speaker"] == b)
             overlap += (ia & ib).total
     lat = np.array([s["latency_s"] for s in switches])
     minutes = duration_s / 60 if duration_s > 0 else float("nan")
