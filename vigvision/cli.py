@@ -177,14 +177,14 @@ def cmd_metrics(args) -> int:
 def _decisions_for(outdir: Path):
     """The guider's decisions when OUTDIR is a case of a review workspace (WORKSPACE/cases/ID/analysis)."""
     from .review.store import DB_FILE, ReviewStore
+    from .review.workspace import case_of_folder
 
-    folder = Path(outdir).resolve()
-    db = folder.parents[2] / DB_FILE if len(folder.parents) > 2 else None
-    if db is None or not db.is_file() or folder.parent.parent.name != "cases":
+    found = case_of_folder(outdir)
+    if found is None:
         return None
-    store = ReviewStore(db)
+    store = ReviewStore(found[0] / DB_FILE)
     try:
-        return store.moments(folder.parent.name, include_stale=True)
+        return store.moments(found[1], include_stale=True)
     finally:
         store.close()
 
@@ -232,14 +232,14 @@ def _case_of(args):
     analysis), or a case id in --workspace."""
     from .review import Workspace
     from .review.store import DB_FILE
+    from .review.workspace import case_of_folder
 
-    folder = Path(args.outdir).expanduser().resolve()
-    if folder.is_dir():
-        root = folder.parents[2] if len(folder.parents) > 2 else None
-        if root is None or folder.parent.parent.name != "cases" or not (root / DB_FILE).is_file():
+    if Path(args.outdir).expanduser().is_dir():
+        found = case_of_folder(args.outdir)
+        if found is None:
             raise InputError(f"{args.outdir}: not a case of a review workspace (WORKSPACE/cases/CASE/analysis): "
                              "--clips exports a guider's accepted moments; for any span use vigvision render")
-        return Workspace(root), folder.parent.name
+        return Workspace(found[0]), found[1]
     if not (Path(args.workspace).expanduser() / DB_FILE).is_file():
         raise InputError(f"{args.outdir}: neither an analysis folder nor a case of a workspace at {args.workspace} "
                          "(give the case's folder, or --workspace)")

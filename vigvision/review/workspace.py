@@ -58,6 +58,16 @@ def safe_name(name: str, *, default: str = "video") -> str:
     return name or default
 
 
+def case_of_folder(folder: str | Path) -> tuple[Path, str] | None:
+    """(workspace root, case id) when ``folder`` is a case's analysis folder (WORKSPACE/cases/ID/analysis of a
+    workspace with its decisions file), else None."""
+    folder = Path(folder).expanduser().resolve()
+    if len(folder.parents) < 3 or folder.parent.parent.name != "cases":
+        return None
+    root = folder.parents[2]
+    return (root, folder.parent.name) if (root / DB_FILE).is_file() else None
+
+
 def _close_to_others(root: Path) -> None:
     """Make ``root`` 0700; a workspace made open by an earlier vigvision (or by hand) is closed throughout."""
     if root.stat().st_mode & 0o077:
