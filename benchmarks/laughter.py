@@ -44,8 +44,8 @@ def clip_row(video: Path, work: Path, laughed: bool) -> dict:
     ix = analysed(video, work)
     joy = shared_joy(ix, Config().moments)
     child = max(joy["per_child"].items(), key=lambda kv: kv[1]["laughing_fraction"] or 0, default=(None, {}))[1]
-    seen = next((p.get("seen_s") for p in ix.persons if p["role"] == "child"), None)
-    kid = ix.signals[ix.signals.person.isin([p["id"] for p in ix.persons if p["role"] == "child"])]
+    seen = next((p.seen_s for p in ix.persons if p.role == "child"), None)
+    kid = ix.signals[ix.signals.person.isin([p.id for p in ix.persons if p.role == "child"])]
     yaw = kid.yaw_deg.abs().dropna()
     return {"clip": video.name, "family": video.name.split(".")[0], "laughed": laughed,
             "score": joy["score"] or 0.0, "scored": joy["score"] is not None,
@@ -55,7 +55,7 @@ def clip_row(video: Path, work: Path, laughed: bool) -> dict:
             "child_abs_yaw_median": round(float(yaw.median()), 1) if len(yaw) else None,
             "child_mouth_open_q90": round(float(kid.mouth_open.quantile(0.9)), 4) if kid.mouth_open.notna().any()
             else None,
-            "roles": " ".join(f"{p['id']}={p['role']}" for p in ix.persons)}
+            "roles": " ".join(f"{p.id}={p.role}" for p in ix.persons)}
 
 
 def main() -> int:

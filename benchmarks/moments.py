@@ -60,7 +60,7 @@ def generated(seeds: int = 5) -> dict:
         times = []
         for _ in range(3):
             t0 = time.perf_counter()
-            moments = find_moments(ix, config.moments)
+            moments = [m.to_dict() for m in find_moments(ix, config.moments)]
             times.append(time.perf_counter() - t0)
         rows.append({"seed": seed, "planted": len(truth), "found": len(moments),
                      "precision_at_3": precision_at(moments, truth, 3), "precision_at_10": precision_at(moments, truth, 10),
@@ -96,7 +96,7 @@ def real(work: Path, presets=("child", "infant")) -> dict | None:
         for family in sorted({c.split(".")[0] for c in clips}):
             pool, firsts = [], []
             for c in (c for c in clips if c.startswith(family)):
-                found = find_moments(ixs[c], cfg)
+                found = [m.to_dict() for m in find_moments(ixs[c], cfg)]
                 for m in found:
                     pool.append({**m, "clip": c, "hit": matches(m, truth[c]),
                                  "chance": chance(m, truth[c], ixs[c].duration_s)})

@@ -203,6 +203,24 @@ def side_persons(result) -> dict[str, tuple[str, str]]:
     return {"left": (left["id"], right["id"]), "right": (right["id"], left["id"])}
 
 
+def _label_pairs(labels: list[dict], sig, sides: dict) -> tuple[list[str], list[str], list[bool]]:
+    """Per label and side: the labelled target, vigvision's (partner, camera, away or unseen) at the
+    nearest analysed frame within 0.1 s, and whether the person was seen there."""
+    truth, pred, found = [], [], []
+    for row in labels:
+        t = float(row["time_s"])
+        for side in ("left", "right"):
+            truth.append(row[side])
+            rows = sig[(sig.person == sides[side][0]) & ((sig.time_s - t).abs() <= 0.1)] if side in sides else sig[:0]
+            found.append(len(rows) > 0)
+            if not len(rows):
+                pred.append("unseen")
+                continue
+            target = rows.iloc[(rows.time_s - t).abs().argmin()].gaze_target
+            pred.append("partner" if target == sides[side][1] else target if target in ("camera", "away") else "away")
+    return truth, pred, found
+
+
 def lookit_gaze(root: Path, work: Path) -> dict:
     """Six lookit-laughter clips labelled every 0.5 s (benchmarks/labels/lookit_laughter_gaze/)."""
     clips, truth_all, pred_all, mutual_slices = [], [], [], []
@@ -211,23 +229,7 @@ def lookit_gaze(root: Path, work: Path) -> dict:
         result = analyse(root / "lookit-laughter" / (label_file.stem + ".mp4"), work)
         sig = result.signals()
         sides = side_persons(result)
-        truth, pred, found = [], [], []
-        for row in labels:
-            t = float(row["time_s"])
-            for side in ("left", "right"):
-                truth.append(row[side])
-                if side not in sides:
-                    pred.append("unseen")
-                    found.append(False)
-                    continue
-                me, other = sides[side]
-                rows = sig[(sig.person == me) & ((sig.time_s - t).abs() <= 0.1)]
-                found.append(len(rows) > 0)
-                if not len(rows):
-                    pred.append("unseen")
-                    continue
-                target = rows.iloc[(rows.time_s - t).abs().argmin()].gaze_target
-                pred.append("partner" if target == other else target if target in ("camera", "away") else "away")
+        truth, pred, found = _label_pairs(labels, sig, sides)
         ref = Intervals([(float(r["time_s"]) - 0.25, float(r["time_s"]) + 0.25) for r in labels
                          if r["left"] == "partner" and r["right"] == "partner"])
         mutual = Intervals([(e["start"], e["end"]) for e in result.mutual_gaze])

@@ -201,8 +201,12 @@ def test_moments_with_new_settings_says_what_it_re_ran(tmp_path):
     (tmp_path / "gaze.toml").write_text("[gaze]\nperson_deg = 25.0\n")
     rc, out, err = run("moments", tmp_path / "out", "--config", tmp_path / "gaze.toml", "-q")
     assert rc == 0, err
-    assert "changed: [gaze]; re-ran: persons, speakers, moments in " in err
+    assert "changed: [gaze]; re-ran: persons, speakers, roles, turns, moments in " in err
     assert "reused from the cache: vision, audio, voice" in err
+    (tmp_path / "turns.toml").write_text("[gaze]\nperson_deg = 25.0\n[turns]\npause_s = 1.0\n")
+    rc, out, err = run("moments", tmp_path / "out", "--config", tmp_path / "turns.toml", "-q")
+    assert rc == 0 and "changed: [turns]; re-ran: turns, moments in " in err, err
+    assert "reused from the cache: vision, audio, voice, persons, speakers, roles" in err
     rc, _, err = run("moments", tmp_path / "out", "--preset", "infant", "-q")
     assert rc == 0 and "changed: [moments]; re-ran: moments in " in err   # the [gaze] setting is kept
     data = json.loads((tmp_path / "out" / "analysis.json").read_text())

@@ -5,10 +5,14 @@ import numpy as np
 import pytest
 
 import vigvision
-from vigvision import pipeline
+from vigvision import pipeline, stages
 from vigvision.config import Config
 from vigvision.hooks import Progress
 from vigvision.result import load, validate
+from vigvision.errors import InputError
+from vigvision.stages import BY_NAME
+
+AFTER_DECODE = ["persons", "speakers", "roles", "turns", "moments"]
 from vigvision.testing.synth import make_video
 
 
@@ -43,7 +47,7 @@ def test_analyze_writes_a_valid_result(clip, tmp_path):
     assert np.allclose(frames.time_s.to_numpy(), np.arange(30) / 10, atol=1e-3)
     assert list(result.signals().columns)[:3] == ["time_s", "frame", "person"]
     # progress: every stage started/ended, overall fraction ends at 1
-    assert [e.stage for e in events if e.event == "end"] == ["vision", "audio", "voice"]
+    assert [e.stage for e in events if e.event == "end"] == [s.name for s in pipeline.STAGES]
     assert events[-1].overall == pytest.approx(1.0)
 
 
@@ -52,7 +56,7 @@ def test_cached_audio_is_the_decoded_track(clip, tmp_path):
 
     vigvision.analyze(clip.path, tmp_path / "out")
     folder = next((tmp_path / "out" / "cache").glob("audio-*"))
-    cached = pipeline._load_audio(folder)
+    cached = BY_NAME["audio"].load(folder)
     assert np.array_equal(np.asarray(cached.samples), load_audio(clip.path).samples)
     assert cached.sample_rate == 16000 and cached.error is None
 
@@ -69,22 +73,23 @@ def test_rerun_reuses_cache_and_does_not_decode(clip, tmp_path, monkeypatch):
     def no_decoding(*a, **k):
         raise AssertionError("video decoded again")
 
-    monkeypatch.setattr(pipeline, "scan_frames", no_decoding)
-    monkeypatch.setattr(pipeline, "AudioStream", no_decoding)
+    monkeypatch.setattr(stages, "scan_frames", no_decoding)
+    monkeypatch.setattr(stages, "AudioStream", no_decoding)
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", hook=events.append)
-    assert [e.event for e in events] == ["cached", "cached", "cached"]
+    assert [e.event for e in events] == ["cached"] * len(pipeline.STAGES)
     assert result.data["frames"]["analysed"] == 30
 
 
 def test_changed_setting_reruns_only_the_stage_that_reads_it(clip, tmp_path, monkeypatch):
     vigvision.analyze(clip.path, tmp_path / "out")
-    monkeypatch.setattr(pipeline, "AudioStream", lambda *a, **k: pytest.fail("audio decoded again"))
+    monkeypatch.setattr(stages, "AudioStream", lambda *a, **k: pytest.fail("audio decoded again"))
     cfg = Config.from_dict({"ingest": {"analysis_fps": 5}})
     events = []
     result = vigvision.analyze(clip.path, tmp_path / "out", config=cfg, hook=events.append)
+    # the rate is read by the decode pass and by every stage after it that counts frames, not by audio
     assert [(e.stage, e.event) for e in events if e.event in ("end", "cached")] == [
-        ("vision", "end"), ("audio", "cached"), ("voice", "cached")]
+        ("vision", "end"), ("audio", "cached"), ("voice", "cached"), *((s, "end") for s in AFTER_DECODE)]
     assert result.data["frames"]["analysed"] == 15
     assert result.config["ingest"]["analysis_fps"] == 5.0
 
@@ -100,7 +105,7 @@ def test_interrupted_run_resumes_and_keeps_the_old_result(clip, tmp_path, monkey
     def killed(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "AudioStream", killed)
+    monkeypatch.setattr(stages, "AudioStream", killed)
     with pytest.raises(KeyboardInterrupt):
         vigvision.analyze(clip.path, out, config=cfg)
     assert (out / "analysis.json").read_text() == good  # the good result is untouched
@@ -109,7 +114,7 @@ def test_interrupted_run_resumes_and_keeps_the_old_result(clip, tmp_path, monkey
 
     # Resume: the finished frames stage is reused, only audio runs.
     monkeypatch.undo()
-    monkeypatch.setattr(pipeline, "scan_frames", lambda *a, **k: pytest.fail("video decoded again"))
+    monkeypatch.setattr(stages, "scan_frames", lambda *a, **k: pytest.fail("video decoded again"))
     result = vigvision.analyze(clip.path, out, config=cfg)
     assert result.data["frames"]["analysed"] == 15
     assert result.config["ingest"]["sample_rate"] == 8000
@@ -223,7 +228,8 @@ def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing_half_written(tmp_path
             assert "./res/analysis.json" in files and not errors, errors
             return None
         assert rc == 2 and len(errors) == 1 and "the disk is full" in errors[0], (size_k, done.stderr)
-        assert not [f for f in files if f.endswith((".parquet", "analysis.json"))], files   # no lone result file
+        results = [f for f in files if not f.startswith("./res/cache/")]   # the cache holds only complete stages
+        assert not [f for f in results if f.endswith((".parquet", "analysis.json"))], files   # no lone result file
         return errors[0].split(": the disk is full")[0].split("/res/")[1].split("-")[0]
 
     places = {run(32)}
@@ -251,18 +257,30 @@ def test_a_changed_setting_reruns_only_what_reads_it(tmp_path, monkeypatch):
         return Config.from_dict(data)
 
     decoded = []
-    real_scan = pipeline.scan_frames
-    monkeypatch.setattr(pipeline, "scan_frames", lambda *a, **k: decoded.append(1) or real_scan(*a, **k))
+    real_scan = stages.scan_frames
+    monkeypatch.setattr(stages, "scan_frames", lambda *a, **k: decoded.append(1) or real_scan(*a, **k))
     same = pipeline.rerank(out, Config.from_dict(base))
     assert (same.changed, same.ran) == ([], [])
     ranked = pipeline.rerank(out, with_("moments", "w_mutual_gaze", 5.0))
     assert ranked.ran == ["moments"] and ranked.analysis.config["moments"]["w_mutual_gaze"] == 5.0
-    for section, key, value in (("gaze", "person_deg", 25.0), ("voice", "vad_threshold", 0.6),
-                                ("turns", "pause_s", 1.0), ("vision", "min_person_s", 0.5)):
+    # each section re-runs the stages that read it and those that read their output, nothing else
+    people, voices, turns = ["persons", "speakers", "roles", "turns", "moments"], ["speakers", "roles", "turns",
+                                                                                  "moments"], ["turns", "moments"]
+    for section, key, value, ran in (("gaze", "person_deg", 25.0, people), ("voice", "vad_threshold", 0.6, voices),
+                                     ("turns", "pause_s", 1.0, turns), ("vision", "min_person_s", 0.5, people)):
         done = pipeline.rerank(out, with_(section, key, value))
-        assert done.changed == [section] and set(done.reused) == {"vision", "audio", "voice"}, done
-        assert done.ran == list(pipeline.AFTER_STAGES) and done.analysis.config[section][key] == value
-        assert "reused from the cache: vision, audio, voice" in done.words()
+        assert done.changed == [section] and done.ran == ran, done
+        assert set(done.reused) == {s.name for s in pipeline.STAGES} - set(ran)
+        assert done.analysis.config[section][key] == value
+        assert f"re-ran: {', '.join(ran)} in" in done.words() and "reused from the cache: vision, audio, voice" in done.words()
+    # with the footage moved away, a change that needs no decoding still re-runs (no thumbnails then);
+    # one that needs it says so in one line
+    clip.path.rename(tmp_path / "moved.mp4")
+    done = pipeline.rerank(out, with_("turns", "pause_s", 0.5))
+    assert done.ran == turns and all(m["thumbnail"] is None for m in done.analysis.moments)
+    with pytest.raises(InputError, match="not there any more.*--video"):
+        pipeline.rerank(out, with_("vision", "detect_every", 2))
+    (tmp_path / "moved.mp4").rename(clip.path)
     assert decoded == []                      # none of them decoded the video
     again = pipeline.rerank(out, with_("vision", "detect_every", 2))
     assert again.ran[0] == "vision" and decoded == [1]

@@ -11,8 +11,6 @@ interaction with plain-language evidence. The guider decides.
 >>> result = vigvision.analyze("family.mp4")            # doctest: +SKIP
 >>> result = vigvision.load("family.vigvision")         # doctest: +SKIP
 """
-__version__ = "0.1.0"
-
 import os as _os
 
 # ONNX Runtime (>= 1.29) writes a telemetry queue (device id, OS, CPU, process path) under
@@ -20,6 +18,7 @@ import os as _os
 # runtime initialises. Nothing about a family's footage or this machine leaves it: always off.
 _os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
+from .version import __version__  # noqa: E402
 from .config import Config  # noqa: E402
 from .errors import ConfigError, InputError, MediaError, ResultError, VigvisionError  # noqa: E402
 from .result import Analysis, load  # noqa: E402

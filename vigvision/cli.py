@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 from .config import PRESETS, Config
 from .errors import AnalysisInterrupted, DiskFull, InputError, VigvisionError, caused_by_interrupt, is_disk_full
 
@@ -149,9 +149,9 @@ def moments_text(result, top: int | None = None) -> str:
                 "see `vigvision summary` for what was found)")
     lines = [f"{result.folder}: {len(result.moments)} candidate moments, best first "
              f"(preset {result.data['config'].get('moments', {}).get('preset', '?')}); you decide which to keep"]
-    for m in moments:
-        lines.append(f"{m['id']:>4}  {clock(m['start'])}-{clock(m['end'])}  score {m['score']:.2f}  "
-                     f"{', '.join(m['principles']) or '-'}")
+    for k, m in enumerate(moments, start=1):    # the id stays with the moment; the rank is this ranking's
+        lines.append(f"{m.get('rank', k):>3}. {m['id']}  {clock(m['start'])}-{clock(m['end'])}  "
+                     f"score {m['score']:.2f}  {', '.join(m['principles']) or '-'}")
         lines.append(textwrap.fill(m["explanation"], width=100, initial_indent="      ", subsequent_indent="      "))
     return "\n".join(lines)
 
@@ -412,12 +412,11 @@ def cmd_moments(args) -> int:
     result = load(args.outdir)
     if args.config or args.preset:
         if args.preset:   # a preset sets the moment weights; the other settings stay as analysed
-            stored = result.config
-            config = Config.from_dict({**stored, "moments": Config.preset(args.preset).to_dict()["moments"]},
-                                      source=f"--preset {args.preset}")
+            config = Config.from_dict(result.config).with_settings(
+                "moments", Config.preset(args.preset).to_dict()["moments"], source=f"--preset {args.preset}")
         else:
             config = _config_from_args(args)
-        done = rerank(result.folder, config, video=args.video, hook=no_progress if args.quiet else TerminalProgress())
+        done = rerank(result, config, video=args.video, hook=no_progress if args.quiet else TerminalProgress())
         print(f"vigvision: {done.words()}", file=sys.stderr)
         result = done.analysis
     print(moments_text(result, args.top))

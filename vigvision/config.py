@@ -307,6 +307,12 @@ class Config:
             raise ConfigError(f"{p}: not valid TOML ({exc})") from None
         return cls.from_dict(data, source=str(p))
 
+    def with_settings(self, section: str, values: dict[str, Any], *, source: str = "config") -> "Config":
+        """This config with some settings of one section changed, the others as they are (checked
+        as any config is: an unknown setting or a bad value is refused naming ``source``)."""
+        data = self.to_dict()
+        return Config.from_dict({**data, section: {**data.get(section, {}), **values}}, source=source)
+
     def get(self, dotted: str) -> Any:
         """A value by its "section.key" name."""
         section, _, key = dotted.partition(".")

@@ -16,7 +16,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 from ..errors import InputError
 from ..io.files import atomic_open
 from .model import Coding

@@ -20,9 +20,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..io.audio import read_span
-from ..io.encode import VideoWriter
-from ..io.files import atomic_path
-from ..io.video import VideoReader, probe
+from ..io.video import probe
+from .transcode import AUDIO_RATE, transcode
 
 HOLD_S = 0.5           # a track's box is kept this long past its last measurement
 GAP_S = 1.0            # measurements at most this far apart are interpolated
@@ -91,11 +90,11 @@ def hide(image: np.ndarray, region: tuple[int, int, int, int], method: str) -> N
 
 def _shifted_audio(video: Path, start: float, end: float, semitones: float) -> np.ndarray | None:
     """The span's sound at 48 kHz, its pitch moved ``semitones`` (voices harder to recognise)."""
-    audio = read_span(video, start, end, sample_rate=48000)
+    audio = read_span(video, start, end, sample_rate=AUDIO_RATE)
     if audio is not None and semitones:
         import librosa
 
-        audio = librosa.effects.pitch_shift(audio, sr=48000, n_steps=semitones).astype(np.float32)
+        audio = librosa.effects.pitch_shift(audio, sr=AUDIO_RATE, n_steps=semitones).astype(np.float32)
     return audio
 
 
@@ -124,35 +123,28 @@ def anonymise(analysis, out: str | Path, *, persons: list[str] | None = None, st
         from ..vision.detect import FaceDetector
 
         detector = FaceDetector(min_score=0.3)   # lower than analysis: better to hide a doubtful face
-    audio = _shifted_audio(video, start, end, pitch_semitones) if info.has_audio else None
+    sound = (lambda t0: _shifted_audio(video, t0, end, pitch_semitones)) if info.has_audio else None
     w, h = info.width - info.width % 2, info.height - info.height % 2
-    n = regions = from_detector = unsure = 0
-    t0 = None
+    counts = {"regions": 0, "from_detector": 0, "unsure": 0}
+
+    def draw(frame) -> np.ndarray:
+        img = np.ascontiguousarray(frame.image[:h, :w])
+        hidden, unsure_here, by_detector = _regions(img, frame.time_s, tracks, known, chosen, detector,
+                                                    hide_all=persons is None)
+        for region in hidden:
+            hide(img, region, method)
+        counts["regions"] += len(hidden)
+        counts["from_detector"] += by_detector
+        counts["unsure"] += unsure_here
+        return img
+
     try:
-        with atomic_path(out) as tmp:
-            with VideoWriter(tmp, w, h, fps=info.fps or 25.0, audio_rate=48000 if audio is not None else None) as wr:
-                if audio is not None:
-                    wr.write_audio(audio)
-                with VideoReader(video, start_s=start, end_s=end, info=info) as reader:
-                    for frame in reader:
-                        t0 = frame.time_s if t0 is None else t0
-                        img = np.ascontiguousarray(frame.image[:h, :w])
-                        hidden, unsure_here, by_detector = _regions(img, frame.time_s, tracks, known, chosen,
-                                                                    detector, hide_all=persons is None)
-                        unsure += unsure_here
-                        from_detector += by_detector
-                        for region in hidden:
-                            hide(img, region, method)
-                        regions += len(hidden)
-                        wr.write_frame(img, frame.time_s - t0)
-                        n += 1
-            if not n:
-                raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
+        n = transcode(video, out, info, start=start, end=end, draw=draw, sound=sound).frames
     finally:
         if detector is not None:
             detector.close()
-    return {"path": str(out), "frames": n, "hidden_regions": regions, "detector_faces_hidden": from_detector,
-            "frames_not_tracked": unsure}
+    return {"path": str(out), "frames": n, "hidden_regions": counts["regions"],
+            "detector_faces_hidden": counts["from_detector"], "frames_not_tracked": counts["unsure"]}
 
 
 def _regions(img, t, tracks: Tracks, known, chosen, detector, *, hide_all: bool):

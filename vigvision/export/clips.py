@@ -18,11 +18,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..io.audio import read_span
-from ..io.encode import VideoWriter, jpeg_bytes
+from ..io.encode import jpeg_bytes
 from ..io.files import atomic_path
 from ..io.video import VideoReader, probe
-
-CLIP_AUDIO_RATE = 48000   # AAC at 48 kHz, what players expect
+from .transcode import AUDIO_RATE, transcode
 
 
 def export_clip(video: str | Path, start: float, end: float, out: str | Path, *, slow: float = 1.0,
@@ -37,33 +36,13 @@ def export_clip(video: str | Path, start: float, end: float, out: str | Path, *,
     info = probe(video)
     end = min(end, info.duration_s)
     step = 1.0 / info.fps if info.fps else 0.04
-    n, t0, last_t, has_audio = 0, None, None, False
-    with atomic_path(out) as tmp:
-        writer = None
-        try:
-            with VideoReader(video, start_s=start, end_s=end, max_side=max_side, info=info) as reader:
-                for frame in reader:
-                    if writer is None:
-                        t0 = frame.time_s
-                        h, w = frame.image.shape[:2]
-                        size = (w - w % 2, h - h % 2)   # H.264 4:2:0 needs even sizes
-                        audio = (read_span(video, t0, end, sample_rate=CLIP_AUDIO_RATE)
-                                 if slow == 1.0 and info.has_audio else None)
-                        has_audio = audio is not None
-                        writer = VideoWriter(tmp, *size, fps=(info.fps or 25.0) / slow,
-                                             audio_rate=CLIP_AUDIO_RATE if has_audio else None)
-                        if has_audio:
-                            writer.write_audio(audio)
-                    writer.write_frame(frame.image[:size[1], :size[0]], (frame.time_s - t0) * slow)
-                    n, last_t = n + 1, frame.time_s
-        finally:
-            if writer is not None:
-                writer.close()
-        if writer is None:
-            raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
+    # slowed speech is hard to listen to: a slow-motion copy is silent
+    sound = (lambda t0: read_span(video, t0, end, sample_rate=AUDIO_RATE)) if slow == 1.0 and info.has_audio else None
+    done = transcode(Path(video), out, info, start=start, end=end, slow=slow, sound=sound, max_side=max_side)
     # The last frame is shown until the span's end, or for one frame, whichever is sooner.
-    t_end = min(end, last_t + step)
-    return {"path": str(out), "frames": n, "duration_s": round((t_end - t0) * slow, 4), "audio": has_audio}
+    t_end = min(end, done.last_s + step)
+    return {"path": str(out), "frames": done.frames, "duration_s": round((t_end - done.first_s) * slow, 4),
+            "audio": done.audio}
 
 
 def browser_playable(video: str | Path) -> bool:

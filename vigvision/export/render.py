@@ -19,9 +19,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..io.audio import read_span
-from ..io.encode import VideoWriter, jpeg_bytes
+from ..io.encode import jpeg_bytes
 from ..io.files import atomic_path
 from ..io.video import VideoReader, probe
+from .transcode import AUDIO_RATE, transcode
 from ..time import clock, sample_step, sampled_runs
 
 STRIP_LANE_PX = 16
@@ -168,31 +169,23 @@ def render(analysis, out: str | Path, *, start: float, end: float, slow: float =
     w, h = info.width - info.width % 2, info.height - info.height % 2
     strip_img, cursor = strip(ov, w, start, end)
     out_h = h + strip_img.shape[0] + strip_img.shape[0] % 2
-    audio = None
-    if info.has_audio:
-        audio = read_span(video, start, end, sample_rate=48000)
-        if audio is not None:
-            if slow != 1.0 and len(audio) > 2048:
-                import librosa
 
-                audio = librosa.effects.time_stretch(audio, rate=1.0 / slow).astype(np.float32)
-    n, t0 = 0, None
-    with atomic_path(out) as tmp:
-        with VideoWriter(tmp, w, out_h, fps=(info.fps or 25.0) / slow,
-                         audio_rate=48000 if audio is not None else None) as writer:
-            if audio is not None:
-                writer.write_audio(audio)
-            with VideoReader(video, start_s=start, end_s=end, info=info) as reader:
-                for frame in reader:
-                    t0 = frame.time_s if t0 is None else t0
-                    canvas = np.zeros((out_h, w, 3), np.uint8)
-                    canvas[:h] = draw_frame(frame.image[:h, :w], ov, frame.time_s)
-                    canvas[h:h + strip_img.shape[0]] = cursor(frame.time_s)
-                    writer.write_frame(canvas, (frame.time_s - t0) * slow)
-                    n += 1
-        if not n:
-            raise InputError(f"{video}: no frame between {start:.2f} and {end:.2f} s")
-    return {"path": str(out), "frames": n, "duration_s": round((end - t0) * slow, 3)}
+    def sound(t0: float) -> np.ndarray | None:
+        audio = read_span(video, t0, end, sample_rate=AUDIO_RATE) if info.has_audio else None
+        if audio is not None and slow != 1.0 and len(audio) > 2048:   # slowed, at its own pitch
+            import librosa
+
+            audio = librosa.effects.time_stretch(audio, rate=1.0 / slow).astype(np.float32)
+        return audio
+
+    def draw(frame) -> np.ndarray:
+        canvas = np.zeros((out_h, w, 3), np.uint8)
+        canvas[:h] = draw_frame(frame.image[:h, :w], ov, frame.time_s)
+        canvas[h:h + strip_img.shape[0]] = cursor(frame.time_s)
+        return canvas
+
+    done = transcode(video, out, info, start=start, end=end, slow=slow, draw=draw, sound=sound)
+    return {"path": str(out), "frames": done.frames, "duration_s": round((end - done.first_s) * slow, 3)}
 
 
 def key_instants(analysis, moment: dict) -> list[tuple[float, str]]:

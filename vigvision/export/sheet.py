@@ -12,7 +12,7 @@ import html
 import time
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 from ..io.encode import jpeg_bytes
 from ..io.files import atomic_open
 from ..time import clock

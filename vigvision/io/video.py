@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Iterator
 
@@ -54,6 +54,12 @@ class VideoInfo:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VideoInfo":
+        """From analysis.json's ``video`` (which adds ``sha256``, and the measured rate as ``fps``)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass

@@ -11,6 +11,7 @@ Each cue (its detector, sentence, principles and weight) is one entry of ``regis
 from __future__ import annotations
 
 from ..config import MomentsConfig
+from ..records import Evidence, Moment, moment_id, to_dicts
 from ..time import Span
 from . import explain
 from .interaction import Interaction, from_analysis, main_pair
@@ -22,23 +23,25 @@ PRINCIPLE_NAMES = explain.PRINCIPLE_NAMES  # the Principles of Attuned Interacti
 __all__ = ["Interaction", "PRINCIPLE_NAMES", "WEIGHT_WORDS", "describe", "describe_span", "find_moments"]
 
 
-def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[dict]:
-    """The ranked candidate moments for analysis.json (see module doc)."""
+def find_moments(ix: Interaction, cfg: MomentsConfig) -> list[Moment]:
+    """The ranked candidate moments (see module doc)."""
     cues = {pair: pair_cues(ix, pair[0], pair[1], cfg) for pair in ix.pairs()}
     windows = [w for pair, c in cues.items() for w in score_windows(c, ix.duration_s, cfg, pair)]
     out = []
     for rank, w in enumerate(choose(windows, cfg), start=1):
         span = Span(w.start, w.end)
-        out.append({"id": f"M{rank}", "rank": rank, "start": w.start, "end": w.end, "score": round(w.score, 3),
-                    "persons": list(w.pair), **_described(ix, cues[w.pair], span, w.pair),
-                    "keyframe_s": round(keyframe(cues[w.pair], span), 3), "thumbnail": None})
+        items, illustrated, text = _described(ix, cues[w.pair], span, w.pair)
+        out.append(Moment(moment_id(w.start), rank, w.start, w.end, round(w.score, 3), list(w.pair), items,
+                          illustrated, text, round(keyframe(cues[w.pair], span), 3)))
     return out
 
 
-def _described(ix: Interaction, cues: dict, span: Span, pair: tuple[str, str]) -> dict:
+def _described(ix: Interaction, cues: dict, span: Span,
+               pair: tuple[str, str]) -> tuple[list[Evidence], list[str], str]:
+    """A span's evidence, the principles it may illustrate, and its explanation."""
     items = evidence(ix, cues, span, *pair)
     illustrated = principles(items)
-    return {"cues": items, "principles": illustrated, "explanation": explain.explanation(span, items, illustrated)}
+    return items, illustrated, explain.explanation(span, items, illustrated)
 
 
 def describe(ix: Interaction, cfg: MomentsConfig, start: float, end: float,
@@ -53,7 +56,9 @@ def describe(ix: Interaction, cfg: MomentsConfig, start: float, end: float,
         return {"persons": [], "cues": [], "principles": [], "explanation": explain.explanation(span, [], []),
                 "keyframe_s": round(span.middle, 3)}
     cues = pair_cues(ix, pair[0], pair[1], cfg)
-    return {"persons": list(pair), **_described(ix, cues, span, pair), "keyframe_s": round(keyframe(cues, span), 3)}
+    items, illustrated, text = _described(ix, cues, span, pair)
+    return {"persons": list(pair), "cues": to_dicts(items), "principles": illustrated, "explanation": text,
+            "keyframe_s": round(keyframe(cues, span), 3)}
 
 
 def describe_span(analysis, start: float, end: float, persons=None) -> dict:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import MomentsConfig
+from ..records import Segments
 from ..time import Intervals
 from ..vision.persons import approaches
 from .interaction import Interaction
@@ -37,11 +38,11 @@ class Cue:
 
 
 def mutual_gaze(ix: Interaction, a: str, b: str) -> Cue:
-    return Cue("mutual_gaze", Intervals.of(ix.mutual_gaze, lambda e: set(e["persons"]) == {a, b}))
+    return Cue("mutual_gaze", ix.mutual_gaze.where(persons=lambda pair: set(pair) == {a, b}).intervals())
 
 
 def looks(ix: Interaction, who: str, at: str) -> Intervals:
-    return Intervals.of(ix.gaze, lambda e: e["person"] == who and e["target"] == at)
+    return ix.gaze.where(person=who, target=at).intervals()
 
 
 def partner_gaze(ix: Interaction, adult: str, child: str) -> Cue:
@@ -103,13 +104,17 @@ def closeness(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     leaning = approaches(d, t, t + 1.0 / ix.analysis_fps)
     events = [{"at": e["start"], "kind": "leaning in", "from_faces": e["from_m"], "to_faces": e["to_m"]}
               for e in leaning]
-    return Cue("closeness", _smooth(close | Intervals.of(leaning), ix), events)
+    return Cue("closeness", _smooth(close | Intervals([(e["start"], e["end"]) for e in leaning]), ix), events)
+
+
+def pair_turns(ix: Interaction, a: str, b: str) -> Segments:
+    """The turns (not back-channels) of a or b."""
+    return ix.turns.where(kind="turn", person={a, b})
 
 
 def switches(ix: Interaction, a: str, b: str) -> list[tuple[float, float, str]]:
     """(time, latency, to whom) of each change of speaker between a and b, from the turns."""
-    turns = sorted((t for t in ix.turns if t["kind"] == "turn" and t.get("person") in (a, b)),
-                   key=lambda t: t["start"])
+    turns = list(pair_turns(ix, a, b).sorted())
     return [(n["start"], n["start"] - p["end"], n["person"]) for p, n in zip(turns, turns[1:])
             if n["person"] != p["person"]]
 
@@ -118,7 +123,7 @@ def vocal_exchange(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
     """Stretches with at least ``exchange_switches`` switches within ``exchange_window_s``: from
     the turn before the first switch to the end of the turn after the last."""
     sw = switches(ix, a, b)
-    turns = [t for t in ix.turns if t["kind"] == "turn" and t.get("person") in (a, b)]
+    turns = list(pair_turns(ix, a, b))
     spans, events = [], []
     n = cfg.exchange_switches
     for i in range(len(sw) - n + 1):
@@ -134,9 +139,9 @@ def vocal_exchange(ix: Interaction, a: str, b: str, cfg: MomentsConfig) -> Cue:
 def initiatives_received(ix: Interaction, adult: str, child: str, cfg: MomentsConfig) -> Cue:
     """The child's initiatives (starting to vocalise; turning to look at the adult) that the adult
     answers within ``response_latency_s`` by voice, a look at the child, or a smile."""
-    child_voice = [g["start"] for g in ix.speech if g["person"] == child]
+    child_voice = list(ix.speech.where(person=child).start)
     child_looks = [s.start for s in looks(ix, child, adult)]
-    adult_voice = np.array(sorted(g["start"] for g in ix.speech if g["person"] == adult))
+    adult_voice = np.sort(ix.speech.where(person=adult).start)
     adult_looks = looks(ix, adult, child)
     adult_smiles = _smooth(smiling(ix, adult, cfg), ix)
     # an initiative is the start of a vocalisation or a look after a pause in it

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..records import Evidence
 from ..time import Span, clock
-from .cues import Cue, switches
+from .cues import Cue, pair_turns, switches
 from .interaction import Interaction
 
 PRINCIPLE_NAMES = ["being attentive", "encouraging initiatives", "receiving initiatives", "attuned interaction",
@@ -70,8 +71,8 @@ def say_vocal_exchange(s: Said) -> dict | None:
     sw = [x for x in switches(s.ix, s.adult, s.child) if s.span.start <= x[0] < s.span.end]
     if not (s.covered("vocal_exchange") > 0 and sw):
         return None
-    turns = [t for t in s.ix.turns if t["kind"] == "turn" and t.get("person") in (s.adult, s.child)
-             and s.span.start <= t["start"] < s.span.end]
+    starts = pair_turns(s.ix, s.adult, s.child).start
+    turns = starts[(starts >= s.span.start) & (starts < s.span.end)]
     lat = float(np.median([x[1] for x in sw]))
     return {"turns": len(turns), "switches": len(sw), "median_response_s": round(lat, 2),
             "text": f"they take turns: {len(turns)} turns, {len(sw)} changes of speaker, "
@@ -105,9 +106,9 @@ def say_closeness(s: Said) -> dict | None:
             "text": ("one leans in towards the other; " if lean else "") + f"they are close for {t:.1f} s"}
 
 
-def explanation(span: Span, items: list[dict], illustrated: list[str]) -> str:
+def explanation(span: Span, items: list[Evidence], illustrated: list[str]) -> str:
     """One paragraph: when, what was measured, which principles it may illustrate."""
-    what = "; ".join(e["text"] for e in items) or "no cue of attuned interaction was measured in this span"
+    what = "; ".join(e.text for e in items) or "no cue of attuned interaction was measured in this span"
     text = f"From {clock(span.start)} to {clock(span.end)}: {what}."
     if illustrated:
         text += " This may show " + _and(illustrated) + "."

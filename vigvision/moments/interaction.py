@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..records import Person, Segments
 from ..time import Intervals, sample_step
 
 if TYPE_CHECKING:
@@ -19,12 +20,14 @@ if TYPE_CHECKING:
 
 @dataclass
 class Interaction:
+    """Typed: persons are :class:`Person`, episodes :class:`Segments` (JSON rows given are converted)."""
+
     duration_s: float
-    persons: list[dict]
-    gaze: list[dict] = field(default_factory=list)          # episodes: start, end, person, target
-    mutual_gaze: list[dict] = field(default_factory=list)   # episodes: start, end, persons
-    speech: list[dict] = field(default_factory=list)        # segments: start, end, person, voice
-    turns: list[dict] = field(default_factory=list)         # start, end, speaker, kind, person
+    persons: list[Person]
+    gaze: Segments = field(default_factory=Segments)          # episodes: start, end, person, target
+    mutual_gaze: Segments = field(default_factory=Segments)   # episodes: start, end, persons
+    speech: Segments = field(default_factory=Segments)        # segments: start, end, person, voice
+    turns: Segments = field(default_factory=Segments)         # start, end, speaker, kind, person
     signals: pd.DataFrame = field(default_factory=pd.DataFrame)
     analysis_fps: float = 10.0
     proximity: dict = field(default_factory=dict)           # metrics.proximity: pairs, time seen together
@@ -32,6 +35,13 @@ class Interaction:
     # shorter than min_episode_s dropped (the analysis's [gaze] settings)
     bridge_gap_s: float = 0.3
     min_episode_s: float = 0.3
+
+    def __post_init__(self) -> None:
+        self.persons = [p if isinstance(p, Person) else Person.from_dict(p) for p in self.persons]
+        for name in ("gaze", "mutual_gaze", "speech", "turns"):
+            value = getattr(self, name)
+            if not isinstance(value, Segments):
+                setattr(self, name, Segments.from_dict(value))
 
     @classmethod
     def from_result(cls, data: dict, signals: pd.DataFrame) -> "Interaction":
@@ -44,7 +54,11 @@ class Interaction:
                    min_episode_s=float(data["config"].get("gaze", {}).get("min_episode_s", 0.3)))
 
     def role(self, pid: str) -> str:
-        return next((p["role"] for p in self.persons if p["id"] == pid), "unknown")
+        return next((p.role for p in self.persons if p.id == pid), "unknown")
+
+    @property
+    def ids(self) -> set[str]:
+        return {p.id for p in self.persons}
 
     def pairs(self) -> list[tuple[str, str]]:
         """Who to look at together, as (adult, child): see :func:`pairs`."""
@@ -87,18 +101,19 @@ def from_analysis(analysis) -> tuple[Interaction, "MomentsConfig"]:
     return Interaction.from_result(analysis.data, analysis.signals()), config.moments
 
 
-def pairs(persons: list[dict]) -> list[tuple[str, str]]:
+def pairs(persons: list[Person] | list[dict]) -> list[tuple[str, str]]:
     """Who to look at together, as (adult, child): every adult with every child where roles are
     known (a classroom: the teacher with each pupil), else the two persons seen longest."""
-    adults = [p["id"] for p in persons if p["role"] == "adult"]
-    children = [p["id"] for p in persons if p["role"] == "child"]
+    persons = [p if isinstance(p, Person) else Person.from_dict(p) for p in persons]
+    adults = [p.id for p in persons if p.role == "adult"]
+    children = [p.id for p in persons if p.role == "child"]
     if adults and children:
         return [(a, c) for a in adults for c in children]
-    main = sorted(persons, key=lambda p: -p.get("seen_s", 0))[:2]
-    return [(main[0]["id"], main[1]["id"])] if len(main) == 2 else []
+    main = sorted(persons, key=lambda p: -p.seen_s)[:2]
+    return [(main[0].id, main[1].id)] if len(main) == 2 else []
 
 
-def main_pair(persons: list[dict], proximity: dict | None) -> tuple[str, str] | None:
+def main_pair(persons: list[Person] | list[dict], proximity: dict | None) -> tuple[str, str] | None:
     """The pair a guider cares about: of :func:`pairs`, the one seen together longest (``both_seen_s``
     of ``metrics.proximity``); ties and pairs never seen together keep the order of :func:`pairs`."""
     together = {frozenset(p["persons"]): p.get("both_seen_s") or 0.0 for p in (proximity or {}).get("pairs", [])}

@@ -32,12 +32,12 @@ _SOUND_PAD_S = 0.3      # a laugh's smile outlasts its sound a little
 
 def sound(ix: Interaction) -> Intervals:
     """Every speech segment, whoever it was attributed to (or none)."""
-    return Intervals.of(ix.speech)
+    return ix.speech.intervals()
 
 
 def bursts(ix: Interaction) -> Intervals:
     """Runs of >= _BURST_MIN short sound segments close together: the rhythm of laughter."""
-    segs = sorted((s["start"], s["end"]) for s in ix.speech)
+    segs = sorted(zip(ix.speech.start.tolist(), ix.speech.end.tolist()))
     out, run = [], []
     for seg in segs + [(np.inf, np.inf)]:
         short = seg[1] - seg[0] <= _BURST_MAX_S

@@ -1,9 +1,7 @@
 """Researcher metrics that read episodes only: eye contact (mutual gaze) and partner gaze."""
 from __future__ import annotations
 
-import numpy as np
 
-from ..time import Intervals
 from .interaction import Interaction
 
 
@@ -15,15 +13,14 @@ def eye_contact(ix: Interaction) -> dict:
     / ``partner_gaze_seen_s[P]`` (the time P's face was seen: P's analysed frames, each standing for one
     analysis step). Episodes bridge short gaps where the face was not seen; those gaps are not counted
     on either side, so the fraction is a share of measured time and never exceeds 1."""
-    durations = np.array([e["end"] - e["start"] for e in ix.mutual_gaze])
+    durations = ix.mutual_gaze.durations
     minutes = ix.duration_s / 60 if ix.duration_s > 0 else float("nan")
     partner, seen_s = {}, {}
-    ids = {p["id"] for p in ix.persons}
     for p in ix.persons:
-        seen = ix.seen(p["id"])
-        looking = Intervals.of(ix.gaze, lambda e: e["person"] == p["id"] and e["target"] in ids)
-        seen_s[p["id"]] = round(seen.total, 3)
-        partner[p["id"]] = round((looking & seen).total / seen.total, 4) if seen.total > 0 else None
+        seen = ix.seen(p.id)
+        looking = ix.gaze.where(person=p.id, target=ix.ids).intervals()
+        seen_s[p.id] = round(seen.total, 3)
+        partner[p.id] = round((looking & seen).total / seen.total, 4) if seen.total > 0 else None
     return {
         "episodes": int(len(durations)),
         "episodes_per_minute": round(len(durations) / minutes, 3) if minutes == minutes else None,

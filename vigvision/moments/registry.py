@@ -4,7 +4,7 @@ setting that weighs it (``MomentsConfig.w_<name>``) and what that weight is call
 
 A new cue is a detector, a sentence maker, a ``w_<name>`` setting and one :class:`CueKind` here; the
 ranking, the explanations, the principles and the app's weights all follow from this table
-(``tests/test_moments.py`` checks that the settings and the table agree).
+(``tests/moments/test_moments.py`` checks that the settings and the table agree).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..config import MomentsConfig
+from ..records import Evidence
 from ..time import Span
 from . import cues as C
 from . import explain as E
@@ -61,18 +62,19 @@ def pair_cues(ix: Interaction, adult: str, child: str, cfg: MomentsConfig) -> di
     return {k.name: k.detect(ix, adult, child, cfg) for k in CUES}
 
 
-def evidence(ix: Interaction, cues: dict[str, C.Cue], span: Span, adult: str, child: str) -> list[dict]:
+def evidence(ix: Interaction, cues: dict[str, C.Cue], span: Span, adult: str, child: str) -> list[Evidence]:
     """The cues found in ``span``, strongest first, each with its values and a sentence."""
     said = E.Said(ix, cues, span, adult, child)
     out = []
     for kind in sorted(CUES, key=lambda k: k.told):
         item = kind.say(said)
         if item is not None:
-            out.append({"cue": kind.name, **item})
+            values = dict(item)
+            out.append(Evidence(kind.name, values.pop("text"), values))
     return out
 
 
-def principles(items: list[dict]) -> list[str]:
+def principles(items: list[Evidence]) -> list[str]:
     """The principles the evidence may illustrate, in their usual order."""
-    found = {p for e in items for p in PRINCIPLES[e["cue"]]}
+    found = {p for e in items for p in PRINCIPLES[e.cue]}
     return [p for p in E.PRINCIPLE_NAMES if p in found]

@@ -37,7 +37,7 @@ def _label(ix: Interaction, pid: str) -> str:
 
 
 def _gaze_words(ix: Interaction, target: str) -> str:
-    if target in {p["id"] for p in ix.persons}:
+    if target in ix.ids:
         return f"looks at {_label(ix, target)}"
     return {"camera": "looks at the camera", "away": "looks away"}.get(target, f"looks: {target}")
 
@@ -45,18 +45,15 @@ def _gaze_words(ix: Interaction, target: str) -> str:
 def build(ix: Interaction, cfg: MomentsConfig) -> Timeline:
     rows = []
     for p in ix.persons:
-        pid, who = p["id"], _label(ix, p["id"])
-        for g in ix.gaze:
-            if g["person"] == pid:
-                rows.append((f"{who}: gaze", pid, _gaze_words(ix, g["target"]), g["start"], g["end"]))
-        for s in ix.speech:
-            if s.get("person") == pid:
-                rows.append((f"{who}: voice", pid, "vocalises", s["start"], s["end"]))
+        pid, who = p.id, _label(ix, p.id)
+        for g in ix.gaze.where(person=pid):
+            rows.append((f"{who}: gaze", pid, _gaze_words(ix, g["target"]), g["start"], g["end"]))
+        for s in ix.speech.where(person=pid):
+            rows.append((f"{who}: voice", pid, "vocalises", s["start"], s["end"]))
         for span in smiling(ix, pid, cfg).support(0.2):
             rows.append((f"{who}: smile", pid, "smiles", span.start, span.end))
-    for s in ix.speech:
-        if not s.get("person"):
-            rows.append(("voice not matched to a face", None, f"voice {s.get('voice', '?')}", s["start"], s["end"]))
+    for s in ix.speech.where(person=lambda who: not who):
+        rows.append(("voice not matched to a face", None, f"voice {s.get('voice') or '?'}", s["start"], s["end"]))
     for m in ix.mutual_gaze:
         rows.append(("mutual gaze", None, "look at each other", m["start"], m["end"]))
     dist = [_distance(ix, a, b) for a, b in ix.pairs()]

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__, export
+from .. import export
+from ..version import __version__
 from ..errors import InputError
 from ..time import clock, parse_clock
 from .workspace import Workspace

@@ -104,9 +104,8 @@ def rerank(ws: Workspace, case_id: str, moments: dict) -> dict:
     if case.state == "analysing" and alive(case.pid):
         raise VigvisionError(f"{case.name}: the analysis is still running; re-rank when it has finished")
     analysis = vigvision.load(ws.analysis_path(case))
-    config = Config.from_dict({**analysis.config, "moments": {**analysis.config["moments"], **moments}},
-                              source="the app's moment settings")
-    done = rerank_analysis(analysis.folder, config, video=ws.video_path(case))
+    config = Config.from_dict(analysis.config).with_settings("moments", moments, source="the app's moment settings")
+    done = rerank_analysis(analysis, config, video=ws.video_path(case))
     counts = ws.store.sync_candidates(case_id, done.analysis["moments"], describe=describer(done.analysis))
     return {**counts, "seconds": round(done.seconds, 2), "ran": done.ran}
 

@@ -8,12 +8,17 @@
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from ..io.files import write_json
+from ..records import Person, Segments, from_dicts, to_dicts
 from ..result import SIGNALS_SCHEMA
 from ..sequence import viterbi
 from ..time import Intervals
@@ -27,13 +32,29 @@ _COST_CAP = 4.0
 
 @dataclass
 class VisionResult:
-    """What the vision stage contributes to analysis.json and signals.parquet."""
+    """People over the video: what the persons and roles stages hand on (to analysis.json's persons,
+    gaze, mutual_gaze and metrics.proximity, and to signals.parquet)."""
 
-    persons: list[dict]
+    persons: list[Person]
     signals: pa.Table
-    gaze: list[dict]
-    mutual_gaze: list[dict]
+    gaze: Segments
+    mutual_gaze: Segments
     proximity: dict
+
+    @classmethod
+    def empty(cls) -> "VisionResult":
+        return cls([], SIGNALS_SCHEMA.empty_table(), Segments(), Segments(), {})
+
+    def save(self, folder: Path) -> None:
+        pq.write_table(self.signals, folder / "signals.parquet")
+        write_json(folder / "people.json", {"persons": to_dicts(self.persons), "gaze": self.gaze.to_dict(),
+                                            "mutual_gaze": self.mutual_gaze.to_dict(), "proximity": self.proximity})
+
+    @classmethod
+    def load(cls, folder: Path) -> "VisionResult":
+        data = json.loads((folder / "people.json").read_text())
+        return cls(from_dicts(Person, data["persons"]), pq.read_table(folder / "signals.parquet"),
+                   Segments.from_dict(data["gaze"]), Segments.from_dict(data["mutual_gaze"]), data["proximity"])
 
 
 def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps: float,
@@ -43,64 +64,68 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     ``voice_f0``: median voice pitch (Hz) of the persons a voice was attributed to,
     a further cue to their roles.
     """
-    cols = raw.columns
-    n_frames = len(frame_times)
-    if not len(cols.get("frame", [])):
-        return VisionResult([], SIGNALS_SCHEMA.empty_table(), [], [], {})
+    if not len(raw.columns.get("frame", [])):
+        return VisionResult.empty()
+    # each analysed frame stands for the time until the next one (a 7 fps source: 0.14 s)
+    cell_end = np.append(frame_times[1:], frame_times[-1] + 1.0 / analysis_fps)
+    cols, pidx = _person_rows(raw, cell_end - frame_times, vision.min_person_s)
+    n_persons = int(pidx.max()) + 1 if len(pidx) else 0
+    if n_persons == 0:
+        return VisionResult.empty()
+    ids = [f"P{k + 1}" for k in range(n_persons)]
+    persons = suggest_roles(ids, pidx, cols, roles or {}, voice_f0 or {})
+    cell_s = cell_end - frame_times
+    for k, person in enumerate(persons):
+        person.seen_s = round(float(cell_s[np.unique(cols["frame"][pidx == k])].sum()), 2)
+    face_m = np.array([vision.child_face_width_m if p.role == "child" else vision.adult_face_width_m
+                       for p in persons])
 
-    # 1. tracklets -> persons (left to right), dropping the briefly seen
+    # per frame, per person arrays (NaN where not seen)
+    fi, pi = cols["frame"], pidx
+    grid = lambda name: _grid(cols[name], fi, pi, len(frame_times), n_persons)  # noqa: E731
+    K = G.camera_matrix(raw.frame_size[0], raw.frame_size[1], vision.hfov_deg)
+    centre = np.stack([grid("cx"), grid("cy")], -1)
+    pos = G.backproject(centre, grid("face_width"), face_m[None, :], K)              # (F, P, 3)
+    gyaw, gpitch = G.combine_gaze(grid("yaw"), grid("pitch"), grid("eye_yaw"), grid("eye_pitch"))
+    targets = _targets(pos, G.direction(gyaw, gpitch), gaze)                          # (F, P) int
+    names = ids + [CAMERA, AWAY]
+    signals = _signals(cols, ids, pi, gyaw[fi, pi], gpitch[fi, pi],
+                       [names[t] if t >= 0 else "unknown" for t in targets[fi, pi]])
+    looks, mutual = _episodes(targets, frame_times, cell_end, names, n_persons, gaze)
+    proximity = _proximity(pos, centre, grid("face_width"), frame_times, cell_end, ids, gaze)
+    return VisionResult(persons, signals, looks, mutual, proximity)
+
+
+def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float) -> tuple[dict, np.ndarray]:
+    """The raw rows of the persons kept, and each row's person index (0.. left to right).
+
+    Tracklets merge into persons; persons seen for less than ``min_person_s`` are dropped; where one
+    person has two rows in a frame (two live tracklets of one face), the better-posed row is kept."""
+    cols = raw.columns
     tracks = [Track(t["tid"], np.zeros(4), 0.0, frames=t["frames"], widths=t["widths"],
                     centers=[tuple(c) for c in t["centers"]],
                     hist=np.asarray(t["hist"]) if t["hist"] is not None else None) for t in raw.tracklets]
     frames_of = {tr.tid: cols["frame"][cols["track"] == tr.tid] for tr in tracks}
     person_of = merge_tracklets(tracks, frames_of)
     pidx = np.array([person_of.get(int(t), -1) for t in cols["track"]])
-    # each analysed frame stands for the time until the next one (a 7 fps source: 0.14 s)
-    cell_end = np.append(frame_times[1:], frame_times[-1] + 1.0 / analysis_fps)
-    cell_s = cell_end - frame_times
     seen_s = {p: float(cell_s[np.unique(cols["frame"][pidx == p])].sum()) for p in set(person_of.values())}
-    kept = sorted((p for p, s in seen_s.items() if s >= vision.min_person_s),
+    kept = sorted((p for p, s in seen_s.items() if s >= min_person_s),
                   key=lambda p: np.median(cols["cx"][pidx == p]))
     renumber = {p: k for k, p in enumerate(kept)}
-    pidx = np.array([renumber.get(p, -1) for p in pidx])
+    pidx = np.array([renumber.get(p, -1) for p in pidx], dtype=np.int64)
     keep = pidx >= 0
-    cols = {k: v[keep] for k, v in cols.items()}
-    pidx = pidx[keep]
-    n_persons = len(kept)
-    ids = [f"P{k + 1}" for k in range(n_persons)]
-    if n_persons == 0:
-        return VisionResult([], SIGNALS_SCHEMA.empty_table(), [], [], {})
-    # A person seen twice in one frame (two tracklets merged wrongly cannot happen; two
-    # live tracklets of one face can): keep the better-posed row.
+    cols, pidx = {k: v[keep] for k, v in cols.items()}, pidx[keep]
     order = np.lexsort((-cols["pose_score"], pidx, cols["frame"]))
-    cols = {k: v[order] for k, v in cols.items()}
-    pidx = pidx[order]
+    cols, pidx = {k: v[order] for k, v in cols.items()}, pidx[order]
     first = np.ones(len(pidx), bool)
     first[1:] = (cols["frame"][1:] != cols["frame"][:-1]) | (pidx[1:] != pidx[:-1])
-    cols = {k: v[first] for k, v in cols.items()}
-    pidx = pidx[first]
+    return {k: v[first] for k, v in cols.items()}, pidx[first]
 
-    # 2. roles
-    persons = suggest_roles(ids, pidx, cols, roles or {}, voice_f0 or {})
-    for k, person in enumerate(persons):
-        person["seen_s"] = round(float(cell_s[np.unique(cols["frame"][pidx == k])].sum()), 2)
-    face_m = np.array([vision.child_face_width_m if p["role"] == "child" else vision.adult_face_width_m
-                       for p in persons])
 
-    # 3. per frame, per person arrays (NaN where not seen)
-    fi, pi = cols["frame"], pidx
-    grid = lambda name: _grid(cols[name], fi, pi, n_frames, n_persons)  # noqa: E731
-    K = G.camera_matrix(raw.frame_size[0], raw.frame_size[1], vision.hfov_deg)
-    centre = np.stack([grid("cx"), grid("cy")], -1)
-    pos = G.backproject(centre, grid("face_width"), face_m[None, :], K)              # (F, P, 3)
-    gyaw, gpitch = G.combine_gaze(grid("yaw"), grid("pitch"), grid("eye_yaw"), grid("eye_pitch"))
-    gdir = G.direction(gyaw, gpitch)                                                  # (F, P, 3)
-    targets = _targets(pos, gdir, gaze)                                              # (F, P) int
-    names = ids + [CAMERA, AWAY]
-
-    # 4. signals table
-    target_col = targets[fi, pi]
-    signals = pa.table({
+def _signals(cols: dict, ids: list[str], pi: np.ndarray, gaze_yaw: np.ndarray, gaze_pitch: np.ndarray,
+             targets: list[str]) -> pa.Table:
+    """signals.parquet: one row per person per analysed frame where the person was seen."""
+    return pa.table({
         "time_s": pa.array(cols["time_s"], pa.float64()),
         "frame": pa.array(cols["frame"].astype(np.int32)),
         "person": pa.array([ids[p] for p in pi], pa.string()),
@@ -113,33 +138,35 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
         "pitch_deg": pa.array(cols["pitch"], pa.float32()),
         "roll_deg": pa.array(cols["roll"], pa.float32()),
         "pose_score": pa.array(cols["pose_score"], pa.float32()),
-        "gaze_yaw_deg": pa.array(gyaw[fi, pi], pa.float32()),
-        "gaze_pitch_deg": pa.array(gpitch[fi, pi], pa.float32()),
-        "gaze_target": pa.array([names[t] if t >= 0 else "unknown" for t in target_col], pa.string()),
+        "gaze_yaw_deg": pa.array(gaze_yaw, pa.float32()),
+        "gaze_pitch_deg": pa.array(gaze_pitch, pa.float32()),
+        "gaze_target": pa.array(targets, pa.string()),
         "mouth_open": pa.array(cols["mouth_open"], pa.float32()),
         "smile": pa.array(cols["smile"], pa.float32()),
     }, schema=SIGNALS_SCHEMA)
 
-    # 5. episodes
-    gaze_eps, looks = [], {}
+
+def _episodes(targets: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: list[str], n_persons: int,
+              gaze) -> tuple[Segments, Segments]:
+    """Gaze episodes (each person's looks at each target) and mutual gaze (two looking at each other)."""
+    rows, looks = [], {}
     for p in range(n_persons):
         for k, name in enumerate(names):
             if k == p:
                 continue
-            mask = targets[:, p] == k
-            iv = _cells(frame_times, cell_end, mask).support(gaze.bridge_gap_s).remove_short(gaze.min_episode_s)
+            iv = _cells(starts, ends, targets[:, p] == k).support(gaze.bridge_gap_s).remove_short(gaze.min_episode_s)
             looks[(p, k)] = iv
-            gaze_eps += [{"start": round(s.start, 3), "end": round(s.end, 3), "person": ids[p], "target": name}
-                         for s in iv]
-    gaze_eps.sort(key=lambda e: (e["start"], e["person"]))
+            rows += [{"start": round(s.start, 3), "end": round(s.end, 3), "person": names[p], "target": name}
+                     for s in iv]
+    rows.sort(key=lambda e: (e["start"], e["person"]))
     mutual = []
     for a in range(n_persons):
         for b in range(a + 1, n_persons):
             both = (looks[(a, b)] & looks[(b, a)]).remove_short(gaze.min_episode_s)
-            mutual += [{"start": round(s.start, 3), "end": round(s.end, 3), "persons": [ids[a], ids[b]]} for s in both]
+            mutual += [{"start": round(s.start, 3), "end": round(s.end, 3), "persons": [names[a], names[b]]}
+                       for s in both]
     mutual.sort(key=lambda e: e["start"])
-    proximity = _proximity(pos, centre, grid("face_width"), frame_times, cell_end, ids, gaze)
-    return VisionResult(persons, signals, gaze_eps, mutual, proximity)
+    return Segments.from_dict(rows), Segments.from_dict(mutual)
 
 
 def _grid(values: np.ndarray, frame: np.ndarray, person: np.ndarray, n_frames: int, n_persons: int) -> np.ndarray:
@@ -246,7 +273,7 @@ def approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dict
 
 
 def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[str, str],
-                  voice_f0: dict[str, float] | None = None) -> list[dict]:
+                  voice_f0: dict[str, float] | None = None) -> list[Person]:
     """A role per person (adult / child) with a confidence, unless the user set it.
 
     Cues, from the pose-independent 3D proportions (geometry.proportions): a young
@@ -279,13 +306,7 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
         z = rel + 0.5 * z
     z = np.nan_to_num(z)  # no usable face cue: undecided
     f0 = np.array([(voice_f0 or {}).get(pid, np.nan) for pid in ids], float)
-    if np.isfinite(f0).sum() >= 2:
-        for k in np.flatnonzero(np.isfinite(f0)):
-            others = np.delete(f0, k)
-            z[k] += np.log2(f0[k] / np.nanmedian(others)) / 0.25
-    elif np.isfinite(f0).sum() == 1:
-        k = int(np.flatnonzero(np.isfinite(f0))[0])
-        z[k] += np.log2(f0[k] / 260.0) / 0.3
+    z += _pitch_evidence(f0)
     p_child = 1 / (1 + np.exp(-z))
     roles = ["child" if p >= 0.5 else "adult" for p in p_child]
     if len(ids) == 2 and roles[0] == roles[1]:
@@ -296,18 +317,28 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
     for k, pid in enumerate(ids):
         conf = float(max(p_child[k], 1 - p_child[k]) if roles[k] == "unknown"
                      else p_child[k] if roles[k] == "child" else 1 - p_child[k])
-        entry = {"id": pid, "role": roles[k], "role_confidence": round(max(conf, 0.5), 3),
-                 "role_source": "suggested",
-                 "proportions": {"lower_face": _num(lower[k], 3), "eye_size": _num(eye[k], 3),
-                                 "upper_face": _num(upper[k], 3)},
-                 "median_x_px": _num(cx[k], 1),
-                 "median_face_width_px": _num(width[k], 1),
-                 "median_face_height_px": _num(height[k], 1),
-                 "voice_f0_median_hz": _num(f0[k], 1)}
+        person = Person(pid, roles[k], round(max(conf, 0.5), 3), "suggested",
+                        proportions={"lower_face": _num(lower[k], 3), "eye_size": _num(eye[k], 3),
+                                     "upper_face": _num(upper[k], 3)},
+                        median_x_px=_num(cx[k], 1), median_face_width_px=_num(width[k], 1),
+                        median_face_height_px=_num(height[k], 1), voice_f0_median_hz=_num(f0[k], 1))
         if pid in override:
-            entry.update(role=override[pid], role_source="user", role_confidence=1.0)
-        out.append(entry)
+            person.role, person.role_source, person.role_confidence = override[pid], "user", 1.0
+        out.append(person)
     return out
+
+
+def _pitch_evidence(f0: np.ndarray) -> np.ndarray:
+    """Evidence for "child" from voice pitch (NaN: no voice attributed): relative to the others'
+    pitch where two or more are known (a quarter octave higher weighs one unit), else against 260 Hz."""
+    z = np.zeros(len(f0))
+    known = np.flatnonzero(np.isfinite(f0))
+    if len(known) >= 2:
+        for k in known:
+            z[k] = np.log2(f0[k] / np.nanmedian(np.delete(f0, k))) / 0.25
+    elif len(known) == 1:
+        z[known[0]] = np.log2(f0[known[0]] / 260.0) / 0.3
+    return z
 
 
 def _num(x: float, digits: int) -> float | None:

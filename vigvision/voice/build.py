@@ -4,7 +4,8 @@
           --vocal_frames--> vocal activity (10 ms)
           --find_voices--> voices (V1, V2, ...; lowest pitch first)
           --mouth_scores / assign--> voice -> person (or None)
-          --turn_taking--> speech segments, turns, metrics.turn_taking
+          = Speakers (speech segments, voices)
+          --take_turns--> turns, metrics.turn_taking
 
 Everything after the cached pass is cheap, so changing a voice or turn setting
 re-runs in a moment without decoding or running silero again.
@@ -19,6 +20,7 @@ import numpy as np
 from ..config import Config
 from ..io.audio import Audio
 from ..io.files import save_npz
+from ..records import Person, Segments
 from .features import VoiceFeatures, extract
 from .speakers import Voices, assign, find_voices, mouth_scores
 from .turns import turn_taking
@@ -66,10 +68,11 @@ def run_pass(audio: Audio) -> VoicePass:
 
 
 @dataclass
-class VoiceResult:
-    speech: list[dict]
-    turns: list[dict]
-    turn_taking: dict
+class Speakers:
+    """Who spoke when: speech segments given to persons (or to a voice no face was matched to), and
+    each voice with its pitch and how well each person's mouth followed it."""
+
+    speech: Segments
     voices: list[dict]
 
     def f0_by_person(self) -> dict[str, float]:
@@ -81,6 +84,28 @@ class VoiceResult:
                     out[v["person"]] = (v["vocal_s"], v["f0_median_hz"])
         return {p: f0 for p, (_, f0) in out.items()}
 
+    def to_dict(self) -> dict:
+        return {"speech": self.speech.to_dict(), "voices": self.voices}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Speakers":
+        return cls(Segments.from_dict(data["speech"]), data["voices"])
+
+
+@dataclass
+class Turns:
+    """Turns and back-channels, and metrics.turn_taking (with the voices under ``voices``)."""
+
+    turns: Segments
+    turn_taking: dict
+
+    def to_dict(self) -> dict:
+        return {"turns": self.turns.to_dict(), "turn_taking": self.turn_taking}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Turns":
+        return cls(Segments.from_dict(data["turns"]), data["turn_taking"])
+
 
 def find_speech(voice: VoicePass, n_persons: int, config: Config) -> Voices:
     """Vocal activity split into voices, from the cached pass (no persons needed)."""
@@ -88,10 +113,9 @@ def find_speech(voice: VoicePass, n_persons: int, config: Config) -> Voices:
     return find_voices(voice.features, vocal, n_persons, config.voice, voice.embed_starts, voice.embeddings)
 
 
-def build(voice: VoicePass, persons: list[dict], signals, duration_s: float,
-          config: Config) -> VoiceResult:
-    """Speech segments attributed to persons, turns and turn-taking metrics (see module doc)."""
-    ids = [p["id"] for p in persons]
+def attribute(voice: VoicePass, persons: list[Person], signals, config: Config) -> Speakers:
+    """Voices found and given to the persons whose mouths move with them (see module doc)."""
+    ids = [p.id for p in persons]
     voices = find_speech(voice, len(ids), config)
     mouth = {}
     if len(signals):
@@ -102,17 +126,24 @@ def build(voice: VoicePass, persons: list[dict], signals, duration_s: float,
     scores = mouth_scores(voices, mouth) if mouth else np.zeros((voices.count, 0))
     owner = assign(scores, list(mouth), config.voice.min_mouth_score)
     label = [f"V{v + 1}" for v in range(voices.count)]
-    speech = [{"start": s.start, "end": s.end, "person": owner[s.voice], "voice": label[s.voice]}
-              for s in voices.segments]
-    turns, metrics = turn_taking([{"start": s["start"], "end": s["end"], "speaker": s["person"] or s["voice"]}
-                                  for s in speech], duration_s, config.turns)
-    for t in turns:
-        t["person"] = t["speaker"] if t["speaker"] in ids else None
+    speech = Segments([s.start for s in voices.segments], [s.end for s in voices.segments],
+                      {"person": [owner[s.voice] for s in voices.segments],
+                       "voice": [label[s.voice] for s in voices.segments]})
     voice_info = [{"id": label[v], "person": owner[v],
                    "f0_median_hz": round(f, 1) if np.isfinite(f) else None,
                    "vocal_s": round(sum(s.end - s.start for s in voices.segments if s.voice == v), 3),
                    "mouth_scores": {pid: round(float(scores[v, j]), 3) if np.isfinite(scores[v, j]) else None
                                     for j, pid in enumerate(mouth)}}
                   for v, f in enumerate(voices.f0_median_hz)]
-    metrics["voices"] = voice_info
-    return VoiceResult(speech, turns, metrics, voice_info)
+    return Speakers(speech, voice_info)
+
+
+def take_turns(speakers: Speakers, ids: set[str], duration_s: float, config: Config) -> Turns:
+    """Turns, back-channels and metrics.turn_taking: a speaker is the person given the voice, or the
+    voice itself where no face was matched to it (so those still take turns)."""
+    segments = [{"start": s["start"], "end": s["end"], "speaker": s["person"] or s["voice"]} for s in speakers.speech]
+    turns, metrics = turn_taking(segments, duration_s, config.turns)
+    for t in turns:
+        t["person"] = t["speaker"] if t["speaker"] in ids else None
+    metrics["voices"] = speakers.voices
+    return Turns(Segments.from_dict(turns), metrics)

@@ -1,6 +1,8 @@
 """Moments: each cue on hand-built signals with known answers (ASCII timelines, one character =
 0.5 s), ranking properties (suppression, spread, ties, co-occurrence), explanations, presets and
 the config round trip, re-ranking an analysis without decoding."""
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from vigvision.moments import cues as C
 from vigvision.moments.metrics import eye_contact
 from vigvision.moments.rank import Window, choose, score_windows
 from vigvision.moments.registry import CUES
+from vigvision.records import Moment, moment_id
 from vigvision.time import Intervals
 
 CHAR_S = 0.5
@@ -180,14 +183,16 @@ def test_a_moment_explains_itself_with_measured_values_and_principles():
                      signals=signals(20, P1={}, P2={"face_x": 500.0}))
     moments = find_moments(ix, CFG)
     m = moments[0]
-    assert m["start"] <= 1.0 and m["end"] >= 6.0
-    texts = {c["cue"]: c for c in m["cues"]}
+    assert m.start <= 1.0 and m.end >= 6.0 and m.id == moment_id(m.start) and m.rank == 1
+    texts = {c.cue: c.values for c in m.cues}
     assert texts["mutual_gaze"]["seconds"] == 2.4
-    assert "look at each other for 2.4 s" in m["explanation"]
+    assert "look at each other for 2.4 s" in m.explanation
     assert texts["initiative_received"]["latency_s"] == 1.4        # the child at 1.0, the adult at 2.4
     assert texts["vocal_exchange"]["switches"] == 3
-    assert m["principles"] == ["encouraging initiatives", "receiving initiatives", "attuned interaction"]
-    assert "the child (P2) vocalised and the adult (P1) spoke after 1.4 s" in m["explanation"]
+    assert m.principles == ["encouraging initiatives", "receiving initiatives", "attuned interaction"]
+    assert "the child (P2) vocalised and the adult (P1) spoke after 1.4 s" in m.explanation
+    # the JSON form round-trips, the evidence's values beside its cue and text
+    assert Moment.from_dict(m.to_dict()) == m and m.to_dict()["cues"][0]["cue"] == m.cues[0].cue
 
 
 def test_eye_contact_metrics():
@@ -212,7 +217,7 @@ def test_partner_gaze_is_a_share_of_the_time_the_face_was_seen():
     m = eye_contact(ix)
     assert m["partner_gaze_seen_s"]["P1"] == pytest.approx(6.0)
     assert m["partner_gaze_fraction"]["P1"] == 1.0
-    ix.gaze = [{"start": 2.0, "end": 6.0, "person": "P1", "target": "P2"}]    # 1 s seen before the gap, 1 s after
+    ix = dataclasses.replace(ix, gaze=[{"start": 2.0, "end": 6.0, "person": "P1", "target": "P2"}])  # 1 s seen before the gap, 1 s after
     assert eye_contact(ix)["partner_gaze_fraction"]["P1"] == pytest.approx(2 / 6, abs=1e-4)
 
 
@@ -238,9 +243,8 @@ def test_planted_attuned_episodes_are_found_first():
     ix, truth = synthetic_interaction(300.0, n_moments=4, seed=3)
     moments = find_moments(ix, CFG)
     for m in moments[:4]:        # the four best each lie mostly inside a planted episode
-        length = m["end"] - m["start"]
-        assert any(min(m["end"], b) - max(m["start"], a) >= 0.5 * length for a, b in truth), m
-    assert {"mutual_gaze", "vocal_exchange", "initiative_received", "shared_smile"} <= {c["cue"] for c in moments[0]["cues"]}
+        assert any(min(m.end, b) - max(m.start, a) >= 0.5 * m.duration for a, b in truth), m
+    assert {"mutual_gaze", "vocal_exchange", "initiative_received", "shared_smile"} <= {c.cue for c in moments[0].cues}
 
 
 # -- laughter and shared joy ----------------------------------------------------------
