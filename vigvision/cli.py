@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 from .version import __version__
-from .config import PRESETS, Config
+from .config import ANONYMISED_PITCH, DEFAULT_WORKSPACE, PRESETS, Config
 from .errors import AnalysisInterrupted, DiskFull, InputError, VigvisionError, caused_by_interrupt, is_disk_full
 
 EXIT_INPUT = 2
@@ -569,12 +569,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("outdir", metavar="CASE_OR_OUTDIR", help="an analysis folder, or (with --clips) a case: its "
                     "id in --workspace, or its folder WORKSPACE/cases/CASE/analysis")
     ex.add_argument("--clips", metavar="DIR", help="write the case's accepted moments here, as the app's Export does")
-    ex.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"),
+    ex.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
                     help="the review workspace of CASE (default ~/vigvision-workspace)")
     ex.add_argument("--slow", action="store_true", help="with --clips: also a half-speed copy of each clip")
     ex.add_argument("--anonymised", action="store_true", help="with --clips: also an anonymised copy of each clip "
                     "(faces hidden, voices lowered, no metadata, no family name in the file name)")
-    ex.add_argument("--pitch", type=float, default=-3.0, help="semitones the anonymised voices are moved (-3)")
+    ex.add_argument("--pitch", type=float, default=ANONYMISED_PITCH,
+                    help=f"semitones the anonymised voices are moved ({ANONYMISED_PITCH:g})")
     ex.add_argument("--stills", metavar="T1,T2", help="with --clips: freeze-frame stills at these times (s or m:ss.s)")
     ex.add_argument("--with-elan", action="store_true", help="with --clips: also an ELAN file of the whole video")
     ex.add_argument("--eaf", metavar="FILE", help="ELAN 3.0 file linked to the video, one tier per person and code")
@@ -622,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.set_defaults(func=cmd_anonymise)
 
     ap = sub.add_parser("app", help="start the review app in the browser (on this machine only)")
-    ap.add_argument("--workspace", default=str(Path.home() / "vigvision-workspace"), metavar="DIR",
+    ap.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), metavar="DIR",
                     help="folder holding cases, footage, exports and decisions (default ~/vigvision-workspace)")
     ap.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     ap.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")

@@ -29,6 +29,12 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 
+
+#: Where the app and the CLI keep a workspace's cases unless told otherwise.
+DEFAULT_WORKSPACE = Path.home() / "vigvision-workspace"
+#: Voices of an anonymised copy are lowered this far (semitones): enough not to be recognised at once.
+ANONYMISED_PITCH = -3.0
+
 @dataclass(frozen=True)
 class IngestConfig:
     """How footage is read.

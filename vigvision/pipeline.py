@@ -15,6 +15,7 @@ that read their output) run again.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,13 +164,14 @@ def _keys(video_sha: str, config: Config, options: dict[str, Any]) -> dict[str, 
 
 def _run_stages(run: _Run, cache: StageCache, source: _Source, config: Config, options: dict[str, Any],
                 keys: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
-    """Run (or load from the cache) every stage in order; returns their outputs by name."""
-    outputs: dict[str, Any] = {}
+    """Run every stage in order, or find it in the cache; returns their outputs by name (a cached one is
+    read only when a later stage or the result needs it: a re-rank never reads the voice features)."""
+    outputs = _Outputs()
     for stage in STAGES:
         key = keys[stage.name]
         cached = cache.get(stage.name, key)
         if cached is not None:
-            outputs[stage.name] = stage.load(cached)
+            outputs.later[stage.name] = functools.partial(stage.load, cached)
             timings[stage.name] = 0.0
             run.done_weight += stage.weight
             run.reused.append(stage.name)
@@ -189,6 +191,18 @@ def _run_stages(run: _Run, cache: StageCache, source: _Source, config: Config, o
         run.done_weight += stage.weight
         run.emit(stage, "end", 1.0, 1.0, stage_s=timings[stage.name])
     return outputs
+
+
+class _Outputs(dict):
+    """Stage outputs by name; those in ``later`` are loaded from the cache when first read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later: dict[str, Any] = {}
+
+    def __missing__(self, name: str) -> Any:
+        value = self[name] = self.later.pop(name)()
+        return value
 
 
 def _finish(out: Path, source: _Source, config: Config, roles: dict, outputs: dict[str, Any],

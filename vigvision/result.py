@@ -86,6 +86,8 @@ def write_result(outdir: Path, data: dict, *, frames: pa.Table, signals: pa.Tabl
                 tmp = columnar.enter_context(atomic_path(outdir / name))
                 pq.write_table(table, tmp)
                 hashes[name] = sha256_file(tmp)
+                if (outdir / name).is_file() and sha256_file(outdir / name) == hashes[name]:
+                    tmp.unlink()   # the same table (a re-rank): the file stays untouched
             data["frames"]["sha256"] = hashes
             with open(json_tmp, "w", encoding="utf-8") as f:
                 dump_json(data, f)

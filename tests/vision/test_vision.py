@@ -171,7 +171,7 @@ def test_roles_with_a_profile_only_person_are_json_safe():
     cols = {"lower_face": np.array([0.8, 0.82, nan, nan]), "eye_size": np.array([0.19, 0.19, nan, nan]),
             "upper_face": np.array([0.45, 0.45, nan, nan]), "face_height3d": np.array([90.0, 92.0, nan, nan]),
             "face_width": np.array([60.0, 61.0, 80.0, 82.0]), "cx": np.array([100.0, 101.0, 500.0, 505.0])}
-    persons = suggest_roles(["P1", "P2"], pidx, cols, {})
+    persons = [p.to_dict() for p in suggest_roles(["P1", "P2"], pidx, cols, {})]
     json.dumps(persons, allow_nan=False)
     assert persons[1]["proportions"]["lower_face"] is None
     assert sorted(p["role"] for p in persons) == ["adult", "child"]

@@ -80,7 +80,8 @@ def no_more_open_than(source: str | os.PathLike, *, folder: str | os.PathLike | 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success rename it over ``target``.
+    """Yield a temporary path beside ``target``; on success rename it over ``target`` (unless the caller
+    removed it: then ``target`` is left as it is).
 
     On any exception the temporary file is removed and ``target`` is untouched; a full disk is
     raised as :class:`~vigvision.errors.DiskFull` naming ``target``.
@@ -96,6 +97,8 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        if not tmp.exists():       # the caller removed it: ``target`` stays as it is
+            return
         os.chmod(tmp, new_mode())  # mkstemp makes 0600; the file gets the mode any new file would
         os.replace(tmp, target)
     except BaseException as exc:

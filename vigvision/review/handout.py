@@ -19,12 +19,11 @@ from typing import Callable
 
 from .. import export
 from ..version import __version__
+from ..config import ANONYMISED_PITCH
 from ..errors import InputError
 from ..time import clock, parse_clock
 from .workspace import Workspace
 
-#: Voices of an anonymised copy are lowered this far (semitones): enough not to be recognised at once.
-ANONYMISED_PITCH = -3.0
 
 
 def instants(text: str, duration_s: float) -> list[float]:

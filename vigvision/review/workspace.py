@@ -24,6 +24,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..config import DEFAULT_WORKSPACE
 from ..errors import DiskFull, InputError, is_disk_full
 from ..io.files import owner_only
 from ..io.video import VIDEO_EXTENSIONS
@@ -41,7 +42,6 @@ def _upload_limit_mb() -> int:
 
 
 MAX_UPLOAD_MB = _upload_limit_mb()   # stated in the app, with how to add bigger films
-DEFAULT_WORKSPACE = Path.home() / "vigvision-workspace"
 BIGGER_FILES = ("copy bigger files into {footage} (they appear in the list), or start the app with "
                 "vigvision app --add FILE")
 
