@@ -94,6 +94,11 @@ def still_jpeg(video: str, t: float) -> bytes | None:
     return export.still_jpeg(video, t, max_side=360, quality=80)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def portrait(video: str, t: float, box: tuple[float, float, float, float]) -> bytes | None:
+    return export.portrait_jpeg(video, t, box)
+
+
 def flash(kind: str, text: str) -> None:
     st.session_state["flash"] = (kind, text)
 
@@ -164,6 +169,11 @@ def sidebar() -> str | None:
 
 def add_footage(w: Workspace) -> None:
     st.selectbox("Who is filmed", list(PRESET_WORDS), format_func=PRESET_WORDS.get, index=1, key="new_preset")
+    adults, children = st.columns(2)
+    adults.number_input("Adults filmed", 0, 6, 1, key="new_adults")
+    children.number_input("Children filmed", 0, 12, 1, key="new_children")
+    st.caption("The usual VIG film: one adult, one child. vigvision then reports exactly those people; "
+               "0 and 0 if you do not know.")
     # a new key after each case added empties the uploader, so the same file is not added twice
     upload_key = f"upload-{st.session_state.get('uploads', 0)}"
     up = st.file_uploader(f"Upload a video (up to {MAX_UPLOAD_MB} MB)", type=[s.strip(".") for s in VIDEO_EXTENSIONS],
@@ -174,6 +184,12 @@ def add_footage(w: Workspace) -> None:
               on_click=_add_case, args=(upload_key,))
     st.caption(f"Videos copied into `{w.footage}` appear in the list: the way for films over {MAX_UPLOAD_MB} MB "
                "(or start the app with `vigvision app --add FILE`).")
+
+
+def _new_cast() -> list[str]:
+    """The cast the guider gave for the footage being added (one adult, one child unless changed)."""
+    return (["adult"] * int(st.session_state.get("new_adults", 1))
+            + ["child"] * int(st.session_state.get("new_children", 1)))
 
 
 def _add_case(upload_key: str) -> None:
@@ -189,7 +205,7 @@ def _add_case(upload_key: str) -> None:
         same = w.case_with_content(rel)
         if same is None:
             case = w.add_case(rel)
-            jobs.start(w, case.id, preset=st.session_state.get("new_preset", "child"))
+            jobs.start(w, case.id, preset=st.session_state.get("new_preset", "child"), cast=_new_cast())
         elif up is not None and rel != same.video:
             (w.root / rel).unlink()  # a second copy of a family's footage is not kept
     except VigvisionError as exc:
@@ -241,14 +257,15 @@ def case_page(case_id: str) -> None:
         return
     v = analysis.video
     st.caption(f"{clock(v['duration_s'])} long, {v['width']}x{v['height']}; "
-               f"persons: {', '.join(p['id'] + ' ' + p['role'] for p in analysis.persons) or 'none seen'}. "
+               f"persons: {', '.join(_who(p) for p in analysis.persons) or 'none seen'}. "
                "The moments below are suggestions from the measurements; you decide which to keep.")
     for warning in analysis.warnings:
         st.warning(warning)
     if "goto_tab" in st.session_state:  # e.g. a moment clicked on the timeline opens in Review
         st.session_state["tab"] = st.session_state.pop("goto_tab")
     stamp = w.store.changed_since(case_id)   # read before drawing: a change made meanwhile redraws again
-    views = {"Review": review_tab, "Timeline": timeline_view, "Export": export_view, "Settings": settings_view}
+    views = {"Review": review_tab, "Timeline": timeline_view, "People": people_view, "Export": export_view,
+             "Settings": settings_view}
     # Stateful tabs: the open one survives reruns, can be switched to from code, and only it is drawn.
     for tab, view in zip(st.tabs(list(views), key="tab", on_change="rerun"), views.values()):
         if tab.open:
@@ -256,6 +273,11 @@ def case_page(case_id: str) -> None:
                 view(case, analysis)
     st.session_state["drawn"] = (case_id, stamp)
     watch_other_pages(case_id)
+
+
+def _who(p: dict) -> str:
+    """A person as the page names them: "P1 Mum (adult)", "P2 child"."""
+    return f"{p['id']} {p['name']} ({p['role']})" if p.get("name") else f"{p['id']} {p['role']}"
 
 
 def select(key: str) -> None:
@@ -585,6 +607,67 @@ def settings_view(case, analysis) -> None:
     with st.expander("Measurements (metrics)"):
         st.code(json.dumps(analysis.metrics, indent=1), language="json")
     delete_case_ui(case)
+
+
+def people_view(case, analysis) -> None:
+    """Who is who: each person with a picture; the guider names them, sets roles, merges two that are one
+    person, or splits one that is two. Each correction re-runs the analysis from persons on (seconds)."""
+    persons = analysis.persons
+    st.write("The people vigvision followed. If one person appears twice, two people are taken for one, or a "
+             "role is wrong, correct it here: it takes seconds, nothing is decoded again, and your decisions stay "
+             "with their moments.")
+    if not persons:
+        st.info("Nobody was seen in this video.")
+        return
+    sig = analysis.signals()
+    scale = analysis.display_scale()
+    for col, p in zip(st.columns(len(persons)), persons):
+        rows = sig[sig.person == p["id"]]
+        best = rows.loc[(rows.face_score * rows.pose_score.fillna(0)).idxmax()] if len(rows) else None
+        if best is not None:
+            box = tuple(float(v) * scale for v in (best.face_x, best.face_y, best.face_w, best.face_h))
+            image = portrait(str(ws().video_path(case)), float(best.time_s), box)
+            if image is not None:
+                col.image(image, width=140)
+        extra = ", not one of the people filmed" if p.get("in_cast") is False else ""
+        col.markdown(f"**{p['id']}** {p.get('name') or ''}  \n{p['role']}, seen {clock(p.get('seen_s', 0))}{extra}")
+        with col.form(f"person-{p['id']}", border=False):
+            name = st.text_input("Name", value=p.get("name") or "", key=f"name-{p['id']}", max_chars=40)
+            role = st.selectbox("Role", ["adult", "child"], index=0 if p["role"] != "child" else 1,
+                                key=f"role-{p['id']}")
+            if st.form_submit_button("Save"):
+                said = ([f"name {p['id']}={name.strip()}"] if name.strip() and name.strip() != (p.get("name") or "")
+                        else []) + ([f"role {p['id']}={role}"] if role != p["role"] else [])
+                _correct(case, said)
+    ids = [p["id"] for p in persons]
+    left, right = st.columns(2)
+    with left.form("merge"):
+        st.markdown("**The same person twice?**")
+        a = st.selectbox("Keep", ids, key="merge-a")
+        b = st.selectbox("is also", ids, index=min(1, len(ids) - 1), key="merge-b")
+        if st.form_submit_button("Merge them", disabled=len(ids) < 2):
+            _correct(case, [f"merge {a}={b}"])
+    with right.form("split"):
+        st.markdown("**Two people taken for one?**")
+        who = st.selectbox("Person", ids, key="split-who")
+        at = st.text_input("is someone else from (m:ss.s)", key="split-at")
+        if st.form_submit_button("Split"):
+            _correct(case, [f"split {who}@{at}"])
+    made = analysis.data.get("overrides", {}).get("corrections") or []
+    if made:
+        st.caption("Corrections made: " + "; ".join(f"{c['op']} {c.get('said', '')}" for c in made))
+        if st.button("Undo the last correction", key="undo-correction"):
+            _correct(case, [], undo=True)
+
+
+def _correct(case, said: list[str], *, undo: bool = False) -> None:
+    if not said and not undo:
+        return
+    done = guarded(jobs.correct, ws(), case.id, said, undo=undo)
+    if done is not None:
+        flash("success", f"Done in {done['seconds']:.1f} s: {done['candidates']} candidates, "
+                         f"{done['carried']} of your decisions carried over.")
+    st.rerun()   # the page shows the persons as they are now, or why the correction was refused
 
 
 def _rerank(case, moments: dict) -> None:

@@ -13,6 +13,31 @@ def footage_root() -> Path:
     return Path(os.environ.get("VIGVISION_FOOTAGE", Path(__file__).resolve().parents[2] / "shared" / "footage"))
 
 
+def join_clips(clips: list[Path], film: Path, *, seconds: float | None = None) -> Path:
+    """The clips one after another (repeated until ``seconds`` if given) as one 640x480 25 fps H.264 film
+    (made once: an existing ``film`` is reused). Never committed: benchmarks make it in their work folder."""
+    import subprocess
+
+    if film.is_file():
+        return film
+    lines, total, i = [], 0.0, 0
+    while i < len(clips) or (seconds is not None and total < seconds):
+        clip = clips[i % len(clips)]
+        lines.append(f"file '{clip}'")
+        total += float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                                       "csv=p=0", str(clip)], capture_output=True, text=True).stdout)
+        i += 1
+        if seconds is not None and total >= seconds:
+            break
+    listing = film.with_suffix(".txt")
+    listing.write_text("\n".join(lines) + "\n")
+    limit = ["-t", str(seconds)] if seconds is not None else []
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), *limit,
+                    "-vf", "scale=640:480,fps=25", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac",
+                    "-ar", "16000", str(film)], check=True)
+    return film
+
+
 def analysis(video: Path, work: Path, config=None, *, tag: str = ""):
     """vigvision's analysis of a clip (vigvision.load), analysed into work/<stem><tag> unless already there."""
     import vigvision

@@ -211,3 +211,30 @@ def test_moments_with_new_settings_says_what_it_re_ran(tmp_path):
     assert rc == 0 and "changed: [moments]; re-ran: moments in " in err   # the [gaze] setting is kept
     data = json.loads((tmp_path / "out" / "analysis.json").read_text())
     assert data["config"]["gaze"]["person_deg"] == 25.0 and data["config"]["moments"]["preset"] == "infant"
+
+
+def test_persons_are_corrected_from_the_command_line_and_stay_corrected(sample_video, tmp_path):
+    # Two ids for one person could not be merged, nor a person named; now `vigvision persons` does both without
+    # decoding, and the corrections hold when the video is analysed again.
+    out = tmp_path / "out"
+    assert run("analyze", sample_video, "-o", out, "-q")[0] == 0
+    rc, shown, err = run("persons", out, "--merge", "P1=P2", "--name", "P2=Amy", "--name", "P1=Mum")
+    assert rc == 0, err
+    assert "re-ran: persons, speakers, roles, turns, moments" in err and "reused from the cache: vision, audio, voice" in err
+    assert "1 persons" in shown and 'P1 "Mum"' in shown and "merge P1=P2; name P2=Amy; name P1=Mum" in shown
+    rc, shown, err = run("persons", out, "--role", "P1=child")
+    assert rc == 0 and 'P1 "Mum" child (set by you' in shown, (shown, err)
+    assert run("analyze", sample_video, "-o", out, "-q")[0] == 0                    # analysed again
+    again = json.loads((out / "analysis.json").read_text())
+    assert [(p["id"], p["name"], p["role"]) for p in again["persons"]] == [("P1", "Mum", "child")]
+    rc, shown, _ = run("persons", out, "--undo")
+    assert rc == 0 and "child (set by you" not in shown
+    rc, shown, _ = run("persons", out, "--clear")
+    assert rc == 0 and "2 persons" in shown and "corrections: none" in shown
+    for args, says in ((["--merge", "P1=P9"], "no person 'P9' (there are: P1, P2)"),
+                       (["--split", "P1@99:00"], "split P1@99:00: P1 is seen from"),
+                       (["--role", "P1=parent"], "role P1=parent: a role is adult or child"),
+                       (["--undo"], "no correction of persons to undo")):
+        rc, _, err = run("persons", out, *args)
+        lines = err.strip().splitlines()
+        assert rc == 2 and len(lines) == 1 and says in lines[0], (args, err)

@@ -31,10 +31,22 @@ def _config_from_args(args) -> Config:
     else:
         config = Config.from_toml(args.config) if getattr(args, "config", None) else Config()
     if getattr(args, "fps", None) is not None:
-        data = config.to_dict()
-        data["ingest"]["analysis_fps"] = args.fps
-        config = Config.from_dict(data, source="--fps")
+        config = config.with_settings("ingest", {"analysis_fps": args.fps}, source="--fps")
+    if getattr(args, "cast", None) is not None:
+        config = config.with_settings("persons", {"cast": parse_cast(args.cast)}, source="--cast")
     return config
+
+
+def parse_cast(text: str) -> list[str]:
+    """``adult,child`` -> ["adult", "child"]; "" or "unknown": no cast given."""
+    roles = [r.strip().lower() for r in text.split(",") if r.strip()]
+    if roles in ([], ["unknown"]):
+        return []
+    wrong = [r for r in roles if r not in ("adult", "child")]
+    if wrong:
+        raise InputError(f"--cast: expected roles like adult,child (adult or child, one per person filmed), "
+                         f"got {wrong[0]!r}")
+    return roles
 
 
 def cmd_analyze(args) -> int:
@@ -67,7 +79,47 @@ def parse_roles(text: str | None) -> dict[str, str]:
 
 def _person_text(p: dict) -> str:
     how = "set by you" if p.get("role_source") == "user" else f"suggested, {100 * p['role_confidence']:.0f}% sure"
-    return f"{p['id']} {p['role']} ({how})"
+    name = f" \"{p['name']}\"" if p.get("name") else ""
+    extra = "; not of the cast" if p.get("in_cast") is False else ""
+    return f"{p['id']}{name} {p['role']} ({how}{extra})"
+
+
+def persons_text(result) -> str:
+    """The persons of an analysis, one a line, and the corrections made to them."""
+    from .correct import listed
+    from .time import clock
+
+    lines = [f"{result.folder}: {len(result.persons)} persons"
+             + (f" (cast given: {', '.join(result.config.get('persons', {}).get('cast') or [])})"
+                if result.config.get("persons", {}).get("cast") else " (no cast given)")]
+    for p in result.persons:
+        lines.append(f"  {_person_text(p)}, seen {clock(p.get('seen_s', 0.0))}, "
+                     f"joined {100 * p.get('identity_sureness', 1.0):.0f}% sure")
+    done = listed(result)
+    lines.append("  corrections: " + ("; ".join(done) if done else "none"))
+    return "\n".join(lines)
+
+
+def cmd_persons(args) -> int:
+    from .correct import correct, undo
+    from .result import load
+
+    result = load(args.outdir)
+    said = ([f"merge {m}" for m in args.merge or []] + [f"split {m}" for m in args.split or []]
+            + [f"role {m}" for m in args.role or []] + [f"name {m}" for m in args.name or []])
+    if args.undo or args.clear:
+        done = undo(result, every=args.clear, video=args.video)
+        print(f"vigvision: {done.words()}", file=sys.stderr)
+        result = done.analysis
+    if said:
+        done = correct(result, said, video=args.video)
+        print(f"vigvision: {done.words()}", file=sys.stderr)
+        result = done.analysis
+    for warning in result.warnings:
+        if "correction of persons" in warning:
+            print(f"vigvision: warning: {warning}", file=sys.stderr)
+    print(persons_text(result))
+    return 0
 
 
 def summary_text(result) -> str:
@@ -462,7 +514,7 @@ def cmd_app(args) -> int:
         case = ws.case_for(ws.import_video(video))
         if case.state != "ready":
             print(f"analysing {case.name} into the workspace (once; later starts reuse it)...", flush=True)
-            jobs.run(ws, case.id, preset=args.preset)
+            jobs.run(ws, case.id, preset=args.preset, cast=parse_cast(args.cast))
         print(f"case {case.id}: ready", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"vigvision: warning: serving on {args.host}: other machines on the network can open this app and "
@@ -489,10 +541,12 @@ def _settings_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), help="moment weights for the footage: infant, child "
                    "(default) or classroom")
     p.add_argument("--fps", type=float, help="frames analysed per second (overrides the config)")
+    p.add_argument("--cast", metavar="ROLES", help="who is filmed, e.g. adult,child (the usual VIG shot) or "
+                   "adult,child,child: that many persons are reported (overrides [persons] cast)")
 
 
 def _span_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--moment", metavar="ID", help="a candidate moment (e.g. M1)")
+    p.add_argument("--moment", metavar="ID", help="a candidate moment (e.g. M042.5)")
     p.add_argument("--start", type=float, help="or from this time (s)")
     p.add_argument("--end", type=float, help="to this time (s)")
     p.add_argument("--video", help="the analysed video, if it has moved since the analysis")
@@ -515,6 +569,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="print a short account of an analysis folder")
     s.add_argument("outdir")
     s.set_defaults(func=cmd_summary)
+
+    pe = sub.add_parser("persons", help="show, and correct, the persons of an analysis (no decoding)",
+                        description="Correct who is who: each correction is kept with the analysis and applied "
+                        "again after re-ranking or a new analysis of the same video. Persons are named as the "
+                        "analysis shows them now.")
+    pe.add_argument("outdir")
+    pe.add_argument("--merge", action="append", metavar="P4=P5", help="P5 is the same person as P4")
+    pe.add_argument("--split", action="append", metavar="P1@1:14.0", help="from that time on, P1 is someone else")
+    pe.add_argument("--role", action="append", metavar="P2=child", help="set a person's role (adult or child)")
+    pe.add_argument("--name", action="append", metavar="P1=Mum", help="name a person (used in explanations, "
+                    "exports and metrics)")
+    pe.add_argument("--undo", action="store_true", help="take back the last correction")
+    pe.add_argument("--clear", action="store_true", help="take back every correction")
+    pe.add_argument("--video", help="the analysed video, if it has moved and must be decoded again")
+    pe.set_defaults(func=cmd_persons)
 
     v = sub.add_parser("validate", help="check an analysis folder against the output schema")
     v.add_argument("outdir")
@@ -630,6 +699,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--add", action="append", metavar="VIDEO", help="copy a video into the workspace as a case and "
                     "analyse it before starting (repeatable; a video already added is reused)")
     ap.add_argument("--preset", choices=sorted(PRESETS), help="settings for videos added with --add")
+    ap.add_argument("--cast", default="adult,child", metavar="ROLES",
+                    help="who is filmed in videos added with --add (default adult,child; 'unknown' if not known)")
     ap.set_defaults(func=cmd_app)
 
     c = sub.add_parser("config", help="print the default settings as TOML, to copy and edit")

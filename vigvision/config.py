@@ -102,6 +102,29 @@ class VisionConfig:
 
 
 @dataclass(frozen=True)
+class PersonsConfig:
+    """Who is filmed, and how tracklets (the stretches one face was followed) become persons.
+
+    cast: the people filmed, by role: ["adult", "child"] is the usual VIG shot; ["adult", "child", "child"] a
+        parent with two children; a classroom lists its teacher and pupils. With a cast the analysis reports
+        that many persons (the tracklets joined into that many identities, whatever their look), plus anyone
+        else seen at the same time as all of them for at least extra_min_s, marked as not in the cast. Empty:
+        the cast is not known; tracklets are joined only where they look alike, so there may be more persons
+        than people, each with how sure the joining was.
+    extra_min_s: a person outside the cast must be seen this long to be reported (else: a false detection).
+    """
+
+    cast: tuple[str, ...] = ()
+    extra_min_s: float = 5.0
+
+    def validate(self) -> None:
+        _check(all(r in ("adult", "child") for r in self.cast), "persons.cast", list(self.cast),
+               'a list of "adult" and "child", e.g. ["adult", "child"]')
+        _check(len(self.cast) <= 12, "persons.cast", list(self.cast), "at most 12 people")
+        _check(self.extra_min_s >= 0, "persons.extra_min_s", self.extra_min_s, "0 or more")
+
+
+@dataclass(frozen=True)
 class GazeConfig:
     """How gaze directions become targets and episodes.
 
@@ -277,6 +300,7 @@ class Config:
 
     ingest: IngestConfig = field(default_factory=IngestConfig)
     vision: VisionConfig = field(default_factory=VisionConfig)
+    persons: PersonsConfig = field(default_factory=PersonsConfig)
     gaze: GazeConfig = field(default_factory=GazeConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     turns: TurnsConfig = field(default_factory=TurnsConfig)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,13 +102,16 @@ class _Source:
 
 
 def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Config | None = None,
-            roles: dict[str, str] | None = None, hook: ProgressHook = no_progress) -> Analysis:
+            roles: dict[str, str] | None = None, hook: ProgressHook = no_progress,
+            corrections: list[dict] | None = None) -> Analysis:
     """Analyse one video and write ``OUTDIR/analysis.json`` (plus the per-frame files).
 
     Stages whose output is cached in ``OUTDIR/cache`` for the same video and
     settings are reused, so a re-run after a crash or a settings change only
     redoes what changed. ``roles`` overrides the suggested roles, e.g.
-    ``{"P1": "adult", "P2": "child"}``; the override is recorded in the result.
+    ``{"P1": "adult", "P2": "child"}``; the override is recorded in the result. The guider's corrections
+    of persons (``vigvision persons``) made on an earlier analysis of the same video in ``outdir`` are
+    kept, unless ``corrections`` (their JSON form; [] for none) is given.
 
     >>> result = vigvision.analyze("family.mp4")     # doctest: +SKIP
     >>> result.folder
@@ -126,22 +130,34 @@ def analyze(video: str | Path, outdir: str | Path | None = None, *, config: Conf
         t = time.perf_counter()
         source = _Source(info, sha256_file(video), video)
         timings["hash"] = time.perf_counter() - t
-        return _analyse(out, source, config, roles, _Run(hook=hook, stages=STAGES), timings)
+        if corrections is None:
+            corrections = _earlier_corrections(out, source.sha256)
+        return _analyse(out, source, config, roles, _Run(hook=hook, stages=STAGES), timings, corrections)
+
+
+def _earlier_corrections(out: Path, video_sha: str) -> list[dict]:
+    """The corrections of persons kept in ``out``'s analysis of the same video (none if it is another's)."""
+    try:
+        data = json.loads((out / ANALYSIS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    same = isinstance(data, dict) and data.get("video", {}).get("sha256") == video_sha
+    return list(data.get("overrides", {}).get("corrections") or []) if same else []
 
 
 def _analyse(out: Path, source: _Source, config: Config, roles: dict | None, run: _Run,
-             timings: dict[str, float]) -> Analysis:
+             timings: dict[str, float], corrections: list[dict] | None = None) -> Analysis:
     """Every stage, run or loaded from the cache, then the result written (see module doc)."""
     for leftover in out.glob(".*.part*"):  # temporary files of a killed run
         leftover.unlink(missing_ok=True)
     cache = StageCache(out / "cache")
     cache.clean_partial()
-    options = {"roles": dict(roles or {})}
+    options = {"roles": dict(roles or {}), "corrections": list(corrections or [])}
     keys = _keys(source.sha256, config, options)
     try:
         outputs = _run_stages(run, cache, source, config, options, keys, timings)
         run.current = "the result files"
-        return _finish(out, source, config, options["roles"], outputs, timings)
+        return _finish(out, source, config, options, outputs, timings)
     except BaseException as exc:
         if not caused_by_interrupt(exc) or isinstance(exc, AnalysisInterrupted):
             raise
@@ -156,7 +172,7 @@ def _keys(video_sha: str, config: Config, options: dict[str, Any]) -> dict[str, 
     for stage in STAGES:
         settings = config.settings_hash(stage.settings)
         if stage.options:
-            settings += repr(sorted((o, sorted(options[o].items())) for o in stage.options))
+            settings += json.dumps({o: options[o] for o in stage.options}, sort_keys=True)
         keys[stage.name] = stage_key(video_sha256=video_sha, stage=stage.name, version=stage.version,
                                      config_hash=settings, upstream={d: keys[d] for d in stage.depends})
     return keys
@@ -205,12 +221,12 @@ class _Outputs(dict):
         return value
 
 
-def _finish(out: Path, source: _Source, config: Config, roles: dict, outputs: dict[str, Any],
+def _finish(out: Path, source: _Source, config: Config, options: dict, outputs: dict[str, Any],
             timings: dict[str, float]) -> Analysis:
     """From the stage outputs to the written result: analysis.json, its columnar files, thumbnails."""
     vision: VisionPass = outputs["vision"]
     people = outputs["roles"]
-    data = _assemble(source, config, timings, outputs, roles,
+    data = _assemble(source, config, timings, outputs, options,
                      _warnings(source.info, vision.frames, outputs["audio"], people, vision.raw,
                                config.vision.max_persons))
     if source.path is not None and source.path.is_file():   # moved footage: moments without a thumbnail
@@ -237,25 +253,29 @@ class Rerun:
         if not self.changed:
             return "no setting changed: nothing re-ran"
         reused = f"; reused from the cache: {', '.join(self.reused)}" if self.reused else ""
-        return (f"changed: [{'], ['.join(self.changed)}]; re-ran: {', '.join(self.ran) or 'nothing'} "
-                f"in {self.seconds:.1f} s" + reused)
+        what = ", ".join("the corrections of persons" if c == "corrections" else f"[{c}]" for c in self.changed)
+        return f"changed: {what}; re-ran: {', '.join(self.ran) or 'nothing'} in {self.seconds:.1f} s" + reused
 
 
 def rerank(folder: str | Path | Analysis, config: Config, *, video: str | Path | None = None,
-           hook: ProgressHook = no_progress) -> Rerun:
+           hook: ProgressHook = no_progress, corrections: list[dict] | None = None) -> Rerun:
     """Bring an existing analysis to ``config``, re-running only the stages that read a changed setting
     (and those that read their output); every other stage is loaded from the folder's cache.
 
     A change to [moments] re-ranks in about a second; [turns], [voice] or [gaze] decode nothing. A
     stage that must decode again (a changed [vision] decode setting, or a cleared cache) needs the
-    video: where it was, beside the folder, or ``video``. The roles set by hand are kept.
+    video: where it was, beside the folder, or ``video``. The roles set by hand are kept, and so are the
+    guider's corrections of persons unless ``corrections`` (their JSON form) replaces them.
     ``folder``: an analysis folder, or an analysis already loaded from one.
     """
     t = time.perf_counter()
     result = folder if isinstance(folder, Analysis) else load(folder)
     stored = Config.from_dict(result.config, source=f"{result.folder / ANALYSIS_FILE} config")
     new, old = config.to_dict(), stored.to_dict()
+    overrides = result.data.get("overrides", {})
+    fixes = overrides.get("corrections") or [] if corrections is None else corrections
     changed = [name for name in new if new[name] != old.get(name)]
+    changed += ["corrections"] if fixes != (overrides.get("corrections") or []) else []
     if not changed:
         return Rerun(result, [], [], [], 0.0)
     path = Path(video) if video is not None else _beside(result)
@@ -263,10 +283,9 @@ def rerank(folder: str | Path | Analysis, config: Config, *, video: str | Path |
         raise InputError(f"{path}: no such video")
     sha = result.video.get("sha256") or (sha256_file(path) if path.is_file() else "")
     source = _Source(VideoInfo.from_dict(result.video), sha, path if path.is_file() else None, probed=False)
-    roles = result.data.get("overrides", {}).get("roles") or None
     run = _Run(hook=hook, stages=STAGES)
     with no_more_open_than(result.folder / ANALYSIS_FILE, folder=result.folder):
-        again = _analyse(result.folder, source, config, roles, run, {})
+        again = _analyse(result.folder, source, config, overrides.get("roles") or None, run, {}, fixes)
     return Rerun(again, changed, run.reused, run.ran, time.perf_counter() - t)
 
 
@@ -303,6 +322,7 @@ def _warnings(info: VideoInfo, frames: FrameTable, audio: Audio | None, vision, 
         out.append("no audio track: vocal activity and turn-taking are unavailable for this video")
     if not vision.persons:
         out.append("no face was found: gaze, mutual gaze and proximity are unavailable for this video")
+    out += [f"a correction of persons was left out: {note}" for note in vision.notes]
     return out
 
 
@@ -316,7 +336,7 @@ def _check_writable(out: Path) -> None:
 
 
 def _assemble(source: _Source, config: Config, timings: dict[str, float], outputs: dict[str, Any],
-              roles: dict, warnings: list[str]) -> dict:
+              options: dict, warnings: list[str]) -> dict:
     """analysis.json, from the stages' records (each serialised by its ``to_dict``)."""
     frames: FrameTable = outputs["vision"].frames
     people, speakers, turns, ranked = outputs["roles"], outputs["speakers"], outputs["turns"], outputs["moments"]
@@ -352,7 +372,7 @@ def _assemble(source: _Source, config: Config, timings: dict[str, float], output
             "first_s": float(frames.times_s[0]) if len(frames) else None,
             "last_s": float(frames.times_s[-1]) if len(frames) else None,
         },
-        "overrides": {"roles": roles},
+        "overrides": {"roles": options["roles"], "corrections": options["corrections"]},
         "persons": to_dicts(people.persons),
         "speech": speakers.speech.to_dict() if speakers else [],
         "turns": turns.turns.to_dict() if turns else [],

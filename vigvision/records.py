@@ -33,9 +33,19 @@ class Person:
     median_face_width_px: float | None = None
     median_face_height_px: float | None = None
     voice_f0_median_hz: float | None = None
+    name: str | None = None              # what the guider calls them ("Mum", "Amy")
+    in_cast: bool | None = None          # one of the cast given ([persons] cast); None: no cast given
+    identity_sureness: float = 1.0       # how alike the least alike of the stretches joined into this person were
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def words(self) -> str:
+        """How an explanation names them: "Mum", or "the child (P2)" (or "P3" with no role)."""
+        if self.name:
+            return self.name
+        return f"the {self.role} ({self.id})" if self.role in ("adult", "child") else self.id
 
     @classmethod
     def from_dict(cls, data: dict) -> "Person":

@@ -3,7 +3,7 @@
     vision   the one decode pass: faces per analysed frame           [ingest], [vision] decode settings
     audio    16 kHz mono, streamed to disk                            [ingest] sample_rate
     voice    frame features, silero speech probabilities, embeddings  (audio)
-    persons  tracklets -> persons, roles from faces, gaze, proximity  (vision)   [vision] rest, [gaze], roles set
+    persons  tracklets -> persons, roles from faces, gaze, proximity  (vision)   [vision] rest, [persons], [gaze]
     speakers speech segments, voices given to persons (mouths)        (voice, persons)   [voice]
     roles    the roles again with voice pitch; gaze and distances     (vision, persons, speakers)
     turns    turns, back-channels, metrics.turn_taking                (speakers, persons)   [turns]
@@ -34,13 +34,15 @@ from .moments.metrics import eye_contact
 from .records import Moment, from_dicts, to_dicts
 from .vision import persons as vision_persons
 from .vision.analyser import FaceAnalyser, RawVision
+from .vision.corrections import Correction
 from .voice import build as voice_build
 
 
 @dataclass
 class StageContext:
     """What a stage sees: the video, the config, its inputs, the options it declared (the roles set by
-    hand), a progress callback, and the (temporary) cache folder it writes its output into.
+    hand, the guider's corrections of persons), a progress callback, and the (temporary) cache folder it
+    writes its output into.
 
     Stages do not collect warnings themselves: warnings are derived from their
     (cached) outputs, so a re-run that reuses the cache reports them too.
@@ -152,9 +154,9 @@ def _run_voice(ctx: StageContext) -> None:
 
 # -- the stages after decoding (from cached outputs: seconds) -----------------------------------
 
-#: What persons and roles read: the [vision] settings used after the decode pass, and [gaze].
+#: What persons and roles read: the [vision] settings used after the decode pass, [persons] and [gaze].
 PEOPLE_SETTINGS = ("ingest.analysis_fps", "vision.min_person_s", "vision.adult_face_width_m",
-                   "vision.child_face_width_m", "vision.hfov_deg", *section("gaze"))
+                   "vision.child_face_width_m", "vision.hfov_deg", *section("persons"), *section("gaze"))
 
 
 def _people(ctx: StageContext, voice_f0: dict[str, float] | None) -> vision_persons.VisionResult:
@@ -162,7 +164,8 @@ def _people(ctx: StageContext, voice_f0: dict[str, float] | None) -> vision_pers
     cfg = ctx.config
     return vision_persons.build(vision.raw, vision.frames.times_s, vision=cfg.vision, gaze=cfg.gaze,
                                 analysis_fps=cfg.ingest.analysis_fps, roles=ctx.options["roles"] or None,
-                                voice_f0=voice_f0)
+                                voice_f0=voice_f0, persons_cfg=cfg.persons,
+                                fixes=[Correction.from_dict(c) for c in ctx.options["corrections"]])
 
 
 def _run_persons(ctx: StageContext) -> None:
@@ -249,12 +252,12 @@ STAGES: tuple[Stage, ...] = (
           (), _run_vision, VisionPass.load, weight=1.0, decodes=True),
     Stage("audio", 3, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05, decodes=True),
     Stage("voice", 3, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
-    Stage("persons", 1, PEOPLE_SETTINGS, ("vision",), _run_persons, vision_persons.VisionResult.load,
-          weight=0.01, options=("roles",)),
+    Stage("persons", 3, PEOPLE_SETTINGS, ("vision",), _run_persons, vision_persons.VisionResult.load,
+          weight=0.01, options=("roles", "corrections")),
     Stage("speakers", 1, section("voice"), ("voice", "persons"), _run_speakers, _loader(voice_build.Speakers),
           weight=0.01),
-    Stage("roles", 1, PEOPLE_SETTINGS, ("vision", "persons", "speakers"), _run_roles,
-          vision_persons.VisionResult.load, weight=0.01, options=("roles",)),
+    Stage("roles", 3, PEOPLE_SETTINGS, ("vision", "persons", "speakers"), _run_roles,
+          vision_persons.VisionResult.load, weight=0.01, options=("roles", "corrections")),
     Stage("turns", 1, section("turns"), ("speakers", "persons"), _run_turns, _loader(voice_build.Turns), weight=0.005),
     Stage("moments", 1, (*section("moments"), "ingest.analysis_fps", "gaze.bridge_gap_s", "gaze.min_episode_s"),
           ("roles", "speakers", "turns"), _run_moments, _loader(Ranked), weight=0.005),

@@ -200,6 +200,7 @@ def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_p
     at.run()
     at.selectbox(key="choose_file").select("footage/new clip.mp4")
     at.selectbox(key="new_preset").select("infant")
+    assert (at.number_input(key="new_adults").value, at.number_input(key="new_children").value) == (1, 1)
     click(at, "add_case")
     case = next(c for c in ws.store.cases() if c.name == "new clip.mp4")
     assert case.state in ("analysing", "ready") and at.session_state["case"] == case.id
@@ -218,7 +219,8 @@ def test_add_footage_analyses_in_the_background_and_survives_a_reload(app, tmp_p
     assert any("No candidate moments" in i.value for i in reloaded.info)   # no faces in this clip
     import vigvision
 
-    assert vigvision.load(ws.analysis_path(case)).config["moments"]["preset"] == "infant"
+    config = vigvision.load(ws.analysis_path(case)).config
+    assert config["moments"]["preset"] == "infant" and config["persons"]["cast"] == ["adult", "child"]  # the default cast
 
 
 def test_the_same_video_added_again_opens_its_case(app):
@@ -309,3 +311,34 @@ def test_moment_settings_re_rank_at_once_without_a_new_analysis(app):
     moments = vigvision.load(ws.analysis_path(case)).config["moments"]
     assert (moments["w_mutual_gaze"], moments["count"], moments["preset"]) == (0.0, 2, "infant")
     assert len([m for m in ws.store.moments(case_id) if m.source == "candidate" and not m.stale]) <= 2
+
+
+def test_people_are_named_given_roles_merged_and_unmerged_in_seconds(app):
+    # The guider could not correct who is who: two ids for one person split every metric.
+    import vigvision
+
+    at, ws, case_id = app
+    case = ws.store.case(case_id)
+    before = vigvision.load(ws.analysis_path(case))
+    assert [p["id"] for p in before.persons] == ["P1", "P2"]
+    open_tab(at, "People")
+    at.text_input(key="name-P1").input("Mum")
+    at.session_state["tab"] = "People"
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception, at.exception
+    named = vigvision.load(ws.analysis_path(case))
+    assert named.persons[0]["name"] == "Mum" and case.pid is None
+    assert all("(P1)" not in m["explanation"] for m in named.moments)
+    assert any("Mum" in m["explanation"] for m in named.moments)             # explanations use the name
+    at.selectbox(key="merge-a").select("P1")
+    at.selectbox(key="merge-b").select("P2")
+    at.session_state["tab"] = "People"
+    next(b for b in at.button if b.label == "Merge them").click().run()
+    assert not at.exception, at.exception
+    merged = vigvision.load(ws.analysis_path(case))
+    assert [p["id"] for p in merged.persons] == ["P1"] and merged.persons[0]["name"] == "Mum"
+    assert any(s.value.startswith("Done in") for s in at.success)
+    click(at, "undo-correction", tab="People")
+    again = vigvision.load(ws.analysis_path(case))
+    assert [(p["id"], p["name"]) for p in again.persons] == [("P1", "Mum"), ("P2", None)]
+    assert again.data["overrides"]["corrections"][0]["op"] == "name"

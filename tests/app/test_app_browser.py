@@ -214,3 +214,45 @@ def test_three_pages_clicking_at_once_show_no_traceback_and_end_alike(server):
     with sqlite3.connect(root / "vigvision-review.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM history WHERE case_id=?", (case.id,)).fetchone()[0] >= 10
     assert "OperationalError" not in (root.parent / "server.log").read_text()
+
+
+def test_guider_names_merges_and_splits_people_in_the_browser(server):
+    # The app offered no way to correct who is who; now the People tab names, merges and splits persons,
+    # each in seconds, and the corrections are kept with the analysis (they survive a re-analysis).
+    from playwright.sync_api import sync_playwright
+
+    import vigvision
+
+    chromium, url, root, ws, case = served_case(server)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(url)
+        page.get_by_role("button", name="Accept").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="People").click()
+        page.get_by_role("button", name="Merge them").wait_for(timeout=30_000)
+        time.sleep(1.0)                                                         # the tab drawn to its end
+        pictures = page.get_by_role("tabpanel").locator('[data-testid="stImage"] img:visible')
+        assert pictures.count() == 2                                            # a picture of each person
+        page.screenshot(path=str(ARTIFACTS / "07-people.png"))
+        page.get_by_label("Name").first.fill("Mum")
+        page.get_by_role("button", name="Save").first.click()
+        page.get_by_text("Done in").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Merge them").click()
+        page.get_by_text("Corrections made: name P1=Mum; merge P1=P2").wait_for(timeout=60_000)
+        time.sleep(1.5)                                                         # the page redrawn to its end
+        page.screenshot(path=str(ARTIFACTS / "08-people-merged.png"))
+        merged = vigvision.load(ws.analysis_path(case))
+        assert [(q["id"], q["name"]) for q in merged.persons] == [("P1", "Mum")]
+        end = max(m["end"] for m in merged.moments) if merged.moments else 10.0
+        page.get_by_label("is someone else from (m:ss.s)").fill(f"{end / 2:.1f}")
+        page.get_by_role("button", name="Split").click()
+        page.get_by_text("; split P1@").wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+    split = vigvision.load(ws.analysis_path(case))
+    assert len(split.persons) == 2 and [c["op"] for c in split.data["overrides"]["corrections"]] == [
+        "name", "merge", "split"]
+    # analysed again from scratch: the corrections are applied again
+    again = vigvision.analyze(ws.video_path(case), ws.analysis_path(case))
+    assert [q["name"] for q in again.persons].count("Mum") == 1 and len(again.persons) == 2

@@ -93,8 +93,9 @@ def person_rows(result: Analysis) -> list[dict]:
     """Long format: one row per person of a video, with their role and per-person metrics, and whether
     they are in the video's main pair (the columns of :func:`video_row`)."""
     pair = main_pair(result.persons, result.metrics.get("proximity")) or ()
-    return [{**_id_columns(result), "person": p["id"], "role": p["role"], "in_main_pair": p["id"] in pair,
-             **_person_metrics(result, p["id"])} for p in result.persons]
+    return [{**_id_columns(result), "person": p["id"], "name": p.get("name") or "", "role": p["role"],
+             "in_cast": p.get("in_cast"), "in_main_pair": p["id"] in pair, **_person_metrics(result, p["id"])}
+            for p in result.persons]
 
 
 def minute_rows(result: Analysis) -> list[dict]:

@@ -4,7 +4,8 @@
   so the cut falls on the exact frame, not on the nearest keyframe; the clip's
   own clock starts at 0. ``slow`` > 1 writes a slow-motion copy (each frame held
   ``slow`` times as long); it is silent, as slowed speech is hard to listen to.
-- :func:`export_still` / :func:`read_still` / :func:`still_jpeg`: the frame shown at an instant.
+- :func:`export_still` / :func:`read_still` / :func:`still_jpeg`: the frame shown at an instant;
+  :func:`portrait_jpeg`: a person's head and shoulders then.
 
 Every file is written under a temporary name and renamed when complete, so an
 interrupted export never leaves a half-written clip.
@@ -60,6 +61,25 @@ def still_jpeg(video: str | Path, t: float, *, max_side: int | None = None, qual
     """The frame shown at ``t`` as JPEG bytes (for a page), or None where no frame can be read."""
     image = read_still(video, t, max_side=max_side)
     return None if image is None else jpeg_bytes(image, quality=quality)
+
+
+def portrait_jpeg(video: str | Path, t: float, box: tuple[float, float, float, float], *, side: int = 160,
+                  quality: int = 85) -> bytes | None:
+    """A person's face at ``t`` (``box``: x, y, width, height in the video's pixels), widened to show head
+    and shoulders, as a square JPEG of ``side`` px: so the guider sees who an id is. None: no frame."""
+    import cv2
+
+    image = read_still(video, t)
+    if image is None:
+        return None
+    x, y, w, h = box
+    half = 1.1 * max(w, h)
+    cx, cy = x + w / 2, y + h / 2 + 0.25 * h
+    x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
+    crop = image[y0:int(min(image.shape[0], cy + half)), x0:int(min(image.shape[1], cx + half))]
+    if not crop.size:
+        return None
+    return jpeg_bytes(cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA), quality=quality)
 
 
 def read_still(video: str | Path, t: float, *, max_side: int | None = None) -> np.ndarray | None:

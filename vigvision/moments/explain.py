@@ -20,8 +20,8 @@ PRINCIPLE_NAMES = ["being attentive", "encouraging initiatives", "receiving init
 
 
 def _name(ix: Interaction, pid: str) -> str:
-    role = ix.role(pid)
-    return f"the {role} ({pid})" if role in ("adult", "child") else pid
+    person = ix.person(pid)
+    return person.words if person is not None else pid
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,12 @@ class Interaction:
                    bridge_gap_s=float(data["config"].get("gaze", {}).get("bridge_gap_s", 0.3)),
                    min_episode_s=float(data["config"].get("gaze", {}).get("min_episode_s", 0.3)))
 
+    def person(self, pid: str) -> Person | None:
+        return next((p for p in self.persons if p.id == pid), None)
+
     def role(self, pid: str) -> str:
-        return next((p.role for p in self.persons if p.id == pid), "unknown")
+        person = self.person(pid)
+        return person.role if person is not None else "unknown"
 
     @property
     def ids(self) -> set[str]:

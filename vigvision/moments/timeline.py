@@ -32,8 +32,9 @@ class Timeline:
 
 
 def _label(ix: Interaction, pid: str) -> str:
-    role = ix.role(pid)
-    return f"{pid} ({role})" if role != "unknown" else pid
+    person, role = ix.person(pid), ix.role(pid)
+    name = f"{person.name}, " if person is not None and person.name else ""
+    return f"{pid} ({name}{role})" if role != "unknown" or name else pid
 
 
 def _gaze_words(ix: Interaction, target: str) -> str:

@@ -4,11 +4,12 @@ The app starts it and returns at once; the page reads the progress (stage, share
 done, time left) from SQLite, so a page reload or a second browser tab sees the
 same state, and closing the browser does not stop the analysis.
 
-    python -m vigvision.review.jobs WORKSPACE CASE_ID [--preset NAME]
+    python -m vigvision.review.jobs WORKSPACE CASE_ID [--preset NAME] [--cast adult,child]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from .. import export
 from ..errors import VigvisionError
 from ..hooks import Progress
+from ..io.files import write_json
 from .evidence import describer
 from .process import alive
 from .workspace import Workspace
@@ -30,15 +32,23 @@ PREVIEW_ABOVE_MB = 500
 _START_GRACE_S = 60     # an analysis that has not said it started within this long never will
 
 
-def start(ws: Workspace, case_id: str, *, preset: str | None = None) -> int:
-    """Start analysing a case in a new process; returns its pid."""
+def start(ws: Workspace, case_id: str, *, preset: str | None = None, cast: list[str] | None = None) -> int:
+    """Start analysing a case in a new process; returns its pid. ``cast``: who is filmed, by role. What was
+    asked when the case was added is kept with it, so analysing it again (after a failure) asks the same."""
     case = ws.store.case(case_id)
     if case.state == "analysing" and alive(case.pid):
         return case.pid
+    asked = ws.case_folder(case_id) / "asked.json"
+    before = json.loads(asked.read_text()) if asked.is_file() else {}
+    preset = preset or before.get("preset")
+    cast = cast if cast is not None else before.get("cast")
+    write_json(asked, {"preset": preset, "cast": cast})
     log = ws.case_folder(case_id) / "job.log"
     cmd = [sys.executable, "-m", "vigvision.review.jobs", str(ws.root), case_id]
     if preset:
         cmd += ["--preset", preset]
+    if cast is not None:
+        cmd += ["--cast", ",".join(cast)]
     # The state is set before the process starts: a quick job may finish before Popen returns.
     ws.store.set_state(case_id, "analysing", stage="starting", overall=0.0, eta_s=None, error=None, pid=None)
     try:
@@ -62,13 +72,16 @@ def check_stopped(ws: Workspace) -> None:
                                f"(details in {ws.relative(ws.case_folder(case.id) / 'job.log')})")
 
 
-def run(ws: Workspace, case_id: str, *, preset: str | None = None) -> None:
-    """Analyse a case here and now, writing progress to the store, then load its candidates."""
+def run(ws: Workspace, case_id: str, *, preset: str | None = None, cast: list[str] | None = None) -> None:
+    """Analyse a case here and now, writing progress to the store, then load its candidates. ``cast``: who
+    is filmed, by role (e.g. ["adult", "child"]): that many persons are reported."""
     import vigvision
     from vigvision.config import Config
 
     case = ws.store.case(case_id)
     config = Config.preset(preset) if preset else Config()
+    if cast is not None:
+        config = config.with_settings("persons", {"cast": list(cast)}, source="the cast")
     last = [0.0]
 
     def hook(p: Progress) -> None:
@@ -96,16 +109,38 @@ def rerank(ws: Workspace, case_id: str, moments: dict) -> dict:
     """Re-rank a case's candidates with new [moments] settings (a preset, or weights) here and now: no
     decoding and no background process, about a second. The guider's decisions go to the new candidates
     as after a re-analysis. Returns the store's counts, with ``seconds``."""
-    import vigvision
     from vigvision.config import Config
     from vigvision.pipeline import rerank as rerank_analysis
 
+    analysis = _ready_analysis(ws, case_id)
+    config = Config.from_dict(analysis.config).with_settings("moments", moments, source="the app's moment settings")
+    return _synced(ws, case_id, rerank_analysis(analysis, config, video=ws.video_path(ws.store.case(case_id))))
+
+
+def correct(ws: Workspace, case_id: str, said: list[str], *, undo: bool = False) -> dict:
+    """Correct a case's persons (``said``: "merge P1=P2", "split P1@1:14", "role P2=child", "name P1=Mum",
+    see :mod:`vigvision.correct`), or take back the last correction (``undo``), here and now: the stages from
+    persons on run again from the cache (seconds, no decoding), and the candidates are loaded as after a
+    re-ranking. Returns the store's counts, with ``seconds``."""
+    from vigvision import correct as correcting
+
+    analysis = _ready_analysis(ws, case_id)
+    video = ws.video_path(ws.store.case(case_id))
+    done = correcting.undo(analysis, video=video) if undo else correcting.correct(analysis, said, video=video)
+    return _synced(ws, case_id, done)
+
+
+def _ready_analysis(ws: Workspace, case_id: str):
+    import vigvision
+
     case = ws.store.case(case_id)
     if case.state == "analysing" and alive(case.pid):
-        raise VigvisionError(f"{case.name}: the analysis is still running; re-rank when it has finished")
-    analysis = vigvision.load(ws.analysis_path(case))
-    config = Config.from_dict(analysis.config).with_settings("moments", moments, source="the app's moment settings")
-    done = rerank_analysis(analysis, config, video=ws.video_path(case))
+        raise VigvisionError(f"{case.name}: the analysis is still running; wait until it has finished")
+    return vigvision.load(ws.analysis_path(case))
+
+
+def _synced(ws: Workspace, case_id: str, done) -> dict:
+    """The store's candidates brought to a re-run analysis (decisions carried over); its counts."""
     counts = ws.store.sync_candidates(case_id, done.analysis["moments"], describe=describer(done.analysis))
     return {**counts, "seconds": round(done.seconds, 2), "ran": done.ran}
 
@@ -115,10 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("workspace", type=Path)
     ap.add_argument("case_id")
     ap.add_argument("--preset")
+    ap.add_argument("--cast", help="who is filmed, e.g. adult,child")
     args = ap.parse_args(argv)
     ws = Workspace(args.workspace)
     try:
-        run(ws, args.case_id, preset=args.preset)
+        run(ws, args.case_id, preset=args.preset,
+            cast=[r for r in args.cast.split(",") if r] if args.cast is not None else None)
     except VigvisionError as exc:  # the footage or settings: say what, in one line
         ws.store.set_state(args.case_id, "failed", error=str(exc), pid=None)
         print(f"error: {exc}", file=sys.stderr)

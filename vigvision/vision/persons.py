@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from ..sequence import viterbi
 from ..time import Intervals
 from . import geometry as G
 from .analyser import RawVision
-from .tracking import Track, merge_tracklets
+from . import corrections, identity
 
 AWAY, CAMERA = "away", "camera"
 _COST_CAP = 4.0
@@ -40,43 +40,55 @@ class VisionResult:
     gaze: Segments
     mutual_gaze: Segments
     proximity: dict
+    notes: list[str] = field(default_factory=list)   # for the warnings: corrections that found no person
 
     @classmethod
-    def empty(cls) -> "VisionResult":
-        return cls([], SIGNALS_SCHEMA.empty_table(), Segments(), Segments(), {})
+    def empty(cls, notes: list[str] | None = None) -> "VisionResult":
+        return cls([], SIGNALS_SCHEMA.empty_table(), Segments(), Segments(), {}, list(notes or []))
 
     def save(self, folder: Path) -> None:
         pq.write_table(self.signals, folder / "signals.parquet")
         write_json(folder / "people.json", {"persons": to_dicts(self.persons), "gaze": self.gaze.to_dict(),
-                                            "mutual_gaze": self.mutual_gaze.to_dict(), "proximity": self.proximity})
+                                            "mutual_gaze": self.mutual_gaze.to_dict(), "proximity": self.proximity,
+                                            "notes": self.notes})
 
     @classmethod
     def load(cls, folder: Path) -> "VisionResult":
         data = json.loads((folder / "people.json").read_text())
         return cls(from_dicts(Person, data["persons"]), pq.read_table(folder / "signals.parquet"),
-                   Segments.from_dict(data["gaze"]), Segments.from_dict(data["mutual_gaze"]), data["proximity"])
+                   Segments.from_dict(data["gaze"]), Segments.from_dict(data["mutual_gaze"]), data["proximity"],
+                   data.get("notes", []))
 
 
 def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps: float,
-          roles: dict[str, str] | None = None, voice_f0: dict[str, float] | None = None) -> VisionResult:
+          roles: dict[str, str] | None = None, voice_f0: dict[str, float] | None = None,
+          persons_cfg=None, fixes: list | None = None) -> VisionResult:
     """Turn the raw per-frame rows into persons, targets, episodes (see module doc).
 
     ``voice_f0``: median voice pitch (Hz) of the persons a voice was attributed to,
-    a further cue to their roles.
+    a further cue to their roles. ``persons_cfg``: the [persons] settings (the cast, if known).
+    ``fixes``: the guider's corrections (:class:`corrections.Correction`), applied in order.
     """
     if not len(raw.columns.get("frame", [])):
         return VisionResult.empty()
+    cast = tuple(persons_cfg.cast) if persons_cfg is not None else ()
     # each analysed frame stands for the time until the next one (a 7 fps source: 0.14 s)
     cell_end = np.append(frame_times[1:], frame_times[-1] + 1.0 / analysis_fps)
-    cols, pidx = _person_rows(raw, cell_end - frame_times, vision.min_person_s)
+    cell_s = cell_end - frame_times
+    cols, pidx, kept = _person_rows(raw, cell_s, vision.min_person_s, cast,
+                                    persons_cfg.extra_min_s if persons_cfg is not None else 5.0, fixes)
     n_persons = int(pidx.max()) + 1 if len(pidx) else 0
     if n_persons == 0:
-        return VisionResult.empty()
+        return VisionResult.empty(kept.missed)
     ids = [f"P{k + 1}" for k in range(n_persons)]
-    persons = suggest_roles(ids, pidx, cols, roles or {}, voice_f0 or {})
-    cell_s = cell_end - frame_times
+    set_roles, names, missed = corrections.labels(fixes or [], cols["time_s"], cols["cx"], cols["cy"],
+                                                  cols["face_width"], pidx)
+    override = {**(roles or {}), **{ids[k]: r for k, r in set_roles.items()}}
+    persons = suggest_roles(ids, pidx, cols, override, voice_f0 or {}, cast=cast, in_cast=kept.in_cast)
     for k, person in enumerate(persons):
         person.seen_s = round(float(cell_s[np.unique(cols["frame"][pidx == k])].sum()), 2)
+        person.in_cast, person.identity_sureness = kept.in_cast[k], kept.sureness[k]
+        person.name = names.get(k)
     face_m = np.array([vision.child_face_width_m if p.role == "child" else vision.adult_face_width_m
                        for p in persons])
 
@@ -88,38 +100,67 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     pos = G.backproject(centre, grid("face_width"), face_m[None, :], K)              # (F, P, 3)
     gyaw, gpitch = G.combine_gaze(grid("yaw"), grid("pitch"), grid("eye_yaw"), grid("eye_pitch"))
     targets = _targets(pos, G.direction(gyaw, gpitch), gaze)                          # (F, P) int
-    names = ids + [CAMERA, AWAY]
+    targets_named = ids + [CAMERA, AWAY]
     signals = _signals(cols, ids, pi, gyaw[fi, pi], gpitch[fi, pi],
-                       [names[t] if t >= 0 else "unknown" for t in targets[fi, pi]])
-    looks, mutual = _episodes(targets, frame_times, cell_end, names, n_persons, gaze)
+                       [targets_named[t] if t >= 0 else "unknown" for t in targets[fi, pi]])
+    looks, mutual = _episodes(targets, frame_times, cell_end, targets_named, n_persons, gaze)
     proximity = _proximity(pos, centre, grid("face_width"), frame_times, cell_end, ids, gaze)
-    return VisionResult(persons, signals, looks, mutual, proximity)
+    return VisionResult(persons, signals, looks, mutual, proximity, kept.missed + missed)
 
 
-def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float) -> tuple[dict, np.ndarray]:
+@dataclass(frozen=True)
+class _Kept:
+    """The persons kept, in index order (left to right): whether each is one of the cast (None: no cast
+    given), and how sure the joining of their tracklets was."""
+
+    in_cast: list[bool | None]
+    sureness: list[float]
+    missed: list[str]      # corrections that found no person
+
+
+def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float, cast: tuple[str, ...] = (),
+                 extra_min_s: float = 5.0, fixes: list | None = None) -> tuple[dict, np.ndarray, _Kept]:
     """The raw rows of the persons kept, and each row's person index (0.. left to right).
 
-    Tracklets merge into persons; persons seen for less than ``min_person_s`` are dropped; where one
-    person has two rows in a frame (two live tracklets of one face), the better-posed row is kept."""
+    Tracklets join into identities (:mod:`identity`). Without a cast, persons seen for less than
+    ``min_person_s`` are dropped; with one, the identities seen longest fill the cast and any other is
+    kept, as not of the cast, only when seen for ``extra_min_s``. The guider's merges and splits
+    (``fixes``, :mod:`corrections`) apply before that. Where one person has two rows in a frame, the one
+    nearer the person's usual place is kept."""
     cols = raw.columns
-    tracks = [Track(t["tid"], np.zeros(4), 0.0, frames=t["frames"], widths=t["widths"],
-                    centers=[tuple(c) for c in t["centers"]],
-                    hist=np.asarray(t["hist"]) if t["hist"] is not None else None) for t in raw.tracklets]
-    frames_of = {tr.tid: cols["frame"][cols["track"] == tr.tid] for tr in tracks}
-    person_of = merge_tracklets(tracks, frames_of)
-    pidx = np.array([person_of.get(int(t), -1) for t in cols["track"]])
-    seen_s = {p: float(cell_s[np.unique(cols["frame"][pidx == p])].sum()) for p in set(person_of.values())}
-    kept = sorted((p for p, s in seen_s.items() if s >= min_person_s),
+    hist = {t["tid"]: np.asarray(t["hist"]) if t["hist"] is not None else None for t in raw.tracklets}
+    tracklets = []
+    for tid in np.unique(cols["track"]):
+        mine = cols["track"] == tid
+        tracklets.append(identity.Tracklet(int(tid), cols["frame"][mine], cols["cx"][mine], cols["cy"][mine],
+                                           cols["face_width"][mine], hist.get(int(tid))))
+    joined = identity.join(tracklets, cast=len(cast) or None)
+    pidx = np.array([joined.identity[int(t)] for t in cols["track"]], dtype=np.int64)
+    pidx, missed = corrections.regroup(fixes or [], cols["time_s"], cols["cx"], cols["cy"], cols["face_width"], pidx)
+    sureness = {p: joined.sureness.get(p, 1.0) for p in np.unique(pidx).tolist()}
+    seen_s = {p: float(cell_s[np.unique(cols["frame"][pidx == p])].sum()) for p in sureness}
+    longest = sorted(seen_s, key=lambda p: -seen_s[p])
+    in_cast = {p: (k < len(cast)) if cast else None for k, p in enumerate(longest)}
+    kept = sorted((p for p in longest if seen_s[p] >= (min_person_s if in_cast[p] is not False else extra_min_s)),
                   key=lambda p: np.median(cols["cx"][pidx == p]))
     renumber = {p: k for k, p in enumerate(kept)}
     pidx = np.array([renumber.get(p, -1) for p in pidx], dtype=np.int64)
     keep = pidx >= 0
     cols, pidx = {k: v[keep] for k, v in cols.items()}, pidx[keep]
-    order = np.lexsort((-cols["pose_score"], pidx, cols["frame"]))
+    # one row per person and frame: where a person has two (a duplicate, or a stray face joined for a
+    # moment), the one nearest the person's usual place, in face widths, then the better posed
+    off = np.zeros(len(pidx))
+    for k in np.unique(pidx):
+        mine = pidx == k
+        centre = np.median(cols["cx"][mine]), np.median(cols["cy"][mine])
+        off[mine] = np.hypot(cols["cx"][mine] - centre[0], cols["cy"][mine] - centre[1]) / np.median(
+            cols["face_width"][mine])
+    order = np.lexsort((-cols["pose_score"], np.round(off, 1), pidx, cols["frame"]))
     cols, pidx = {k: v[order] for k, v in cols.items()}, pidx[order]
     first = np.ones(len(pidx), bool)
     first[1:] = (cols["frame"][1:] != cols["frame"][:-1]) | (pidx[1:] != pidx[:-1])
-    return {k: v[first] for k, v in cols.items()}, pidx[first]
+    return ({k: v[first] for k, v in cols.items()}, pidx[first],
+            _Kept([in_cast[p] for p in kept], [round(sureness[p], 3) for p in kept], missed))
 
 
 def _signals(cols: dict, ids: list[str], pi: np.ndarray, gaze_yaw: np.ndarray, gaze_pitch: np.ndarray,
@@ -273,7 +314,8 @@ def approaches(d: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[dict
 
 
 def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[str, str],
-                  voice_f0: dict[str, float] | None = None) -> list[Person]:
+                  voice_f0: dict[str, float] | None = None, *, cast: tuple[str, ...] = (),
+                  in_cast: list[bool | None] | None = None) -> list[Person]:
     """A role per person (adult / child) with a confidence, unless the user set it.
 
     Cues, from the pose-independent 3D proportions (geometry.proportions): a young
@@ -285,7 +327,8 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
     than the others' voices leans child (a quarter octave weighs one unit); alone,
     against 260 Hz (adult women average ~200 Hz, young children 250-400 Hz).
     A dyad (the usual VIG shot) gets one adult and one child; a person alone in
-    the shot stays "unknown" unless the cues are clear-cut.
+    the shot stays "unknown" unless the cues are clear-cut. With a ``cast`` (the roles filmed), the
+    persons of the cast (``in_cast``) get its roles, the likeliest way round.
     """
     def med(name: str) -> np.ndarray:  # NaN where a person was only seen in profile (no mesh)
         out = []
@@ -308,10 +351,10 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
     f0 = np.array([(voice_f0 or {}).get(pid, np.nan) for pid in ids], float)
     z += _pitch_evidence(f0)
     p_child = 1 / (1 + np.exp(-z))
-    roles = ["child" if p >= 0.5 else "adult" for p in p_child]
-    if len(ids) == 2 and roles[0] == roles[1]:
+    roles = cast_roles(p_child, cast, in_cast) if cast else ["child" if p >= 0.5 else "adult" for p in p_child]
+    if not cast and len(ids) == 2 and roles[0] == roles[1]:
         roles = ["child", "adult"] if z[0] > z[1] else ["adult", "child"]
-    if len(ids) == 1 and max(p_child[0], 1 - p_child[0]) < 0.9:
+    if not cast and len(ids) == 1 and max(p_child[0], 1 - p_child[0]) < 0.9:
         roles = ["unknown"]  # alone in the shot, the proportions alone do not tell reliably
     out = []
     for k, pid in enumerate(ids):
@@ -326,6 +369,23 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
             person.role, person.role_source, person.role_confidence = override[pid], "user", 1.0
         out.append(person)
     return out
+
+
+def cast_roles(p_child: np.ndarray, cast: tuple[str, ...], in_cast: list[bool | None] | None) -> list[str]:
+    """Roles where the cast is known: of the persons in it, the likeliest to be children are its children
+    (as many as the cast has, fewer where fewer persons were seen); the others are its adults. A person
+    outside the cast keeps the role its own evidence gives."""
+    roles = ["child" if p >= 0.5 else "adult" for p in p_child]
+    members = [k for k in range(len(p_child)) if in_cast is None or in_cast[k] is not False]
+    adults, children = cast.count("adult"), cast.count("child")
+    by_child = sorted(members, key=lambda k: -p_child[k])
+    p = np.clip(p_child, 1e-6, 1 - 1e-6)
+    best = max(range(max(0, len(members) - adults), min(children, len(members)) + 1),
+               key=lambda j: sum(np.log(p[k]) for k in by_child[:j]) + sum(np.log(1 - p[k]) for k in by_child[j:]),
+               default=0)
+    for rank, k in enumerate(by_child):
+        roles[k] = "child" if rank < best else "adult"
+    return roles
 
 
 def _pitch_evidence(f0: np.ndarray) -> np.ndarray:
