@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
+import platform
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -119,6 +122,35 @@ def per_clip(root: Path, work: Path, meta: dict) -> list[dict]:
     return out
 
 
+def pose_cost(work: Path, films: list[Path]) -> list[dict]:
+    """The whole analysis with the body pose (``[vision] pose_fps`` 5, the default) and without it (0), on the
+    same clips in the same run: realtime factors, and what the pose costs (calls, ms a call, heads found)."""
+    import vigvision
+    from vigvision.config import Config
+
+    from .speed import two_faces_clip
+
+    rows = []
+    for clip in [two_faces_clip(60), *films]:
+        row = {"clip": clip.name}
+        for fps in (0.0, 5.0):
+            out = work / f"{clip.stem}_pose{fps:g}"
+            shutil.rmtree(out, ignore_errors=True)
+            t = time.perf_counter()
+            result = vigvision.analyze(clip, out, config=Config.from_dict({"vision": {"pose_fps": fps}}))
+            wall = time.perf_counter() - t
+            row[f"x_realtime_pose_{fps:g}"] = round(result.video["duration_s"] / wall, 2)
+            row["seconds"] = round(result.video["duration_s"], 1)
+            if fps:
+                pose = result.data["frames"].get("pose") or {}
+                row.update(pose_calls=pose.get("calls", 0), pose_heads=pose.get("heads", 0),
+                           pose_ms_per_call=round(1000 * pose.get("seconds", 0) / max(pose.get("calls", 0), 1), 1),
+                           pose_s_per_video_s=round(pose.get("seconds", 0) / result.video["duration_s"], 4))
+        rows.append(row)
+        print(f"  {clip.name}: {row}", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.people")
     ap.add_argument("--work", type=Path, help="keep films and analyses here (default: a temporary folder)")
@@ -131,13 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     meta = sides(root)
     films = session_films(root, work, meta)
     clips = per_clip(root, work, meta)
+    cost = pose_cost(work, [work / f"{family}_session.mp4" for family in FAMILIES])
     summary = {}
     for cast in (True, False):
         mine = [c for c in clips if c["cast"] == cast]
         summary["cast" if cast else "no_cast"] = {
             "clips": len(mine), "exactly_two": sum(c["persons"] == 2 for c in mine),
             "roles_right": sum(c["roles_right"] for c in mine)}
-    result = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "films": films, "clips": summary, "per_clip": clips}
+    result = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "films": films, "clips": summary, "per_clip": clips,
+              "pose_cost": cost, "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
     write_results("people", result, markdown(result))
     return 0
 
@@ -157,6 +191,15 @@ def markdown(r: dict) -> str:
     for key, words in (("cast", "yes"), ("no_cast", "no")):
         c = r["clips"][key]
         lines.append(f"| {words} | {c['clips']} | {c['exactly_two']} | {c['roles_right']} |")
+    lines += ["", f"What the body pose costs (`[vision] pose_fps` 5, the default, against 0), the whole analysis on the "
+              f"same clips in one run ({r['machine']}):", "",
+              "| clip | s | x realtime, no pose | x realtime, pose | pose calls | heads found | ms a call | "
+              "pose s per video s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in r["pose_cost"]:
+        lines.append(f"| {c['clip']} | {c['seconds']} | {c['x_realtime_pose_0']} | {c['x_realtime_pose_5']} | "
+                     f"{c['pose_calls']} | {c['pose_heads']} | {c['pose_ms_per_call']} | {c['pose_s_per_video_s']} |")
+    lines += ["", "The pose runs only for a person whose face was lost, at most 5 times a second each: its cost grows "
+              "with the time faces are lost, not with the video's length or size."]
     return "\n".join(lines) + "\n"
 
 

@@ -73,6 +73,8 @@ class VisionConfig:
     crop_size: each face is landmarked on a square crop resized to this many px.
     min_person_s: a person seen for less than this in all is dropped as a false detection.
     hfov_deg: camera's horizontal field of view (a typical phone or webcam: 60-70).
+    pose_fps: where a person's face is lost (a profile, a head turned away), the body pose near where it
+        was finds their head this many times a second (0: off; each look costs ~25 ms).
     adult_face_width_m / child_face_width_m: face widths (cheek to cheek) used to
         turn face size into distance from the camera (pinhole model).
     """
@@ -87,6 +89,7 @@ class VisionConfig:
     crop_size: int = 256
     min_person_s: float = 1.0
     hfov_deg: float = 60.0
+    pose_fps: float = 5.0
     adult_face_width_m: float = 0.14
     child_face_width_m: float = 0.11
 
@@ -98,6 +101,7 @@ class VisionConfig:
         _check(1 <= self.max_persons <= 12, "vision.max_persons", self.max_persons, "between 1 and 12")
         _check(64 <= self.crop_size <= 512, "vision.crop_size", self.crop_size, "between 64 and 512")
         _check(20 <= self.hfov_deg <= 150, "vision.hfov_deg", self.hfov_deg, "between 20 and 150 degrees")
+        _check(0 <= self.pose_fps <= 30, "vision.pose_fps", self.pose_fps, "between 0 and 30")
         _check(self.max_gap_s > 0 and self.min_person_s >= 0, "vision.max_gap_s", self.max_gap_s, "positive")
 
 

@@ -371,6 +371,7 @@ def _assemble(source: _Source, config: Config, timings: dict[str, float], output
             "analysis_fps": config.ingest.analysis_fps,
             "first_s": float(frames.times_s[0]) if len(frames) else None,
             "last_s": float(frames.times_s[-1]) if len(frames) else None,
+            "pose": outputs["vision"].raw.pose or None,     # the body pose's looks for lost faces, and their cost
         },
         "overrides": {"roles": options["roles"], "corrections": options["corrections"]},
         "persons": to_dicts(people.persons),

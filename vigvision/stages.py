@@ -90,7 +90,7 @@ def section(name: str, *, but: tuple[str, ...] = ()) -> tuple[str, ...]:
 #: The [vision] settings the decode pass reads (the others, e.g. min_person_s or the face widths, are read
 #: after it, from its cached output: changing them decodes nothing).
 DECODE_PASS_SETTINGS = ("detect_every", "scan_every_s", "tile_px", "min_detection_score", "min_face_px",
-                        "max_persons", "max_gap_s", "crop_size", "hfov_deg")
+                        "max_persons", "max_gap_s", "crop_size", "hfov_deg", "pose_fps")
 
 
 @dataclass
@@ -247,7 +247,7 @@ def _loader(cls) -> Callable[[Path], Any]:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("vision", 6, ("ingest.analysis_fps", "ingest.max_side",
+    Stage("vision", 7, ("ingest.analysis_fps", "ingest.max_side",
                         *(f"vision.{name}" for name in DECODE_PASS_SETTINGS)),
           (), _run_vision, VisionPass.load, weight=1.0, decodes=True),
     Stage("audio", 3, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05, decodes=True),

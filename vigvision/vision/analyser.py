@@ -4,12 +4,14 @@ Runs inside the pipeline's single decode pass (one call per analysed frame).
 The full-range detector runs on the whole frame every ``detect_every``
 analysed frames and at once when a person's landmarks are lost, and on
 overlapping tiles every ``scan_every_s`` seconds (small faces); in between, each person's FaceMesh
-follows its own face on an upscaled crop. Each person-frame yields one row of
+follows its own face on an upscaled crop. Where a person's face is lost (a profile, a head turned
+away), the body pose near where it was gives their head (:mod:`vigvision.vision.pose`). Each person-frame yields one row of
 raw signals; turning those into persons, gaze targets and episodes happens
 after the pass (:mod:`vigvision.vision.persons`).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from ..io.video import Frame
 from . import geometry as G
 from .detect import Detections, FaceDetector
 from .landmarks import PersonLandmarker, landmark_box
+from .pose import HeadFinder
 from .tracking import Tracker
 
 #: Raw per-person-frame columns the pass records (all float32 but frame/track).
@@ -37,13 +40,14 @@ class RawVision:
     tracklets: list[dict]
     frame_size: tuple[int, int]
     capped_s: list[float] = field(default_factory=list)
+    pose: dict = field(default_factory=dict)   # the body pose's cost: {"calls", "seconds", "heads"}
 
     def save(self, folder: Path) -> None:
         import json
 
         save_npz(folder / "raw_vision.npz", **self.columns)
         (folder / "tracklets.json").write_text(json.dumps({"tracklets": self.tracklets, "capped_s": self.capped_s,
-                                                            "frame_size": list(self.frame_size)}))
+                                                            "frame_size": list(self.frame_size), "pose": self.pose}))
 
     @classmethod
     def load(cls, folder: Path) -> "RawVision":
@@ -52,7 +56,7 @@ class RawVision:
         data = np.load(folder / "raw_vision.npz")
         meta = json.loads((folder / "tracklets.json").read_text())
         return cls({k: data[k] for k in data.files}, meta["tracklets"], tuple(meta["frame_size"]),
-                   meta.get("capped_s", []))
+                   meta.get("capped_s", []), meta.get("pose", {}))
 
 
 class FaceAnalyser:
@@ -67,6 +71,10 @@ class FaceAnalyser:
         self.K: np.ndarray | None = None
         self.frame_size = (0, 0)
         self._next_scan_s = -np.inf
+        # the body pose follows a person whose face was lost (profile, turned away), pose_fps times a second
+        self.heads: HeadFinder | None = None   # made at the first lost face (the model's memory only then)
+        self._pose_next: dict[int, float] = {}
+        self.pose_cost = {"calls": 0, "seconds": 0.0, "heads": 0}
 
     def __call__(self, frame: Frame) -> None:
         image, t = frame.image, frame.time_s
@@ -92,8 +100,10 @@ class FaceAnalyser:
                 dets = self.detector(image)
             dets = dets[dets.widths >= self.cfg.min_face_px] if len(dets) else Detections.empty()
             for tr in self.tracker.update(t, dets, image):
-                if tr.tid not in done:
-                    self._landmark(frame, tr, image)
+                if tr.tid not in done and self._landmark(frame, tr, image):
+                    done.add(tr.tid)
+        if self.cfg.pose_fps > 0 and len(done) < len(self.tracker.live(t)):
+            self._follow_heads(frame, image, done)
         self.tracker.drop_duplicates(t)
         for tid in [tid for tid in self.landmarkers if tid not in {tr.tid for tr in self.tracker.live(t)}]:
             self.landmarkers.pop(tid).close()  # a lost person's FaceMesh: free it
@@ -111,6 +121,30 @@ class FaceAnalyser:
             return False
         self._record(frame, tr, pts, image)
         return True
+
+    def _follow_heads(self, frame: Frame, image: np.ndarray, done: set[int]) -> None:
+        """Each person followed but not measured in this frame (their face lost): their head from the body
+        pose near where the face was, at most ``pose_fps`` times a second each; a head found keeps the
+        person followed and gives a row with the head's place and yaw (no eyes, mouth or smile)."""
+        t = frame.time_s
+        for tr in self.tracker.live(t):
+            if tr.tid in done or self._pose_next.get(tr.tid, -np.inf) > t:
+                continue
+            self._pose_next[tr.tid] = t + 1.0 / self.cfg.pose_fps
+            t0 = time.perf_counter()
+            if self.heads is None:
+                self.heads = HeadFinder()
+            head = self.heads(image, tr.box)
+            self.pose_cost["calls"] += 1
+            self.pose_cost["seconds"] += time.perf_counter() - t0
+            if head is None:
+                continue
+            self.pose_cost["heads"] += 1
+            fw = float(head.box[2] - head.box[0])
+            cx, cy = tr.seen(t, head.box, fw)
+            nan = float("nan")
+            self.rows.append((frame.index, tr.tid, t, *head.box.tolist(), head.score, head.yaw, 0.0, nan, 0.2,
+                              nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy))
 
     def _record_profile(self, frame: Frame, tr) -> None:
         """A face the detector found but FaceMesh could not fit (profiles, mostly): head yaw
@@ -140,10 +174,13 @@ class FaceAnalyser:
             lm.close()
         self.landmarkers.clear()
         self.detector.close()
+        if self.heads is not None:
+            self.heads.close()
         arr = np.array(self.rows, dtype=np.float64).reshape(-1, len(RAW_COLUMNS))
         columns = {name: arr[:, k] for k, name in enumerate(RAW_COLUMNS)}
         columns["frame"] = columns["frame"].astype(np.int32)
         columns["track"] = columns["track"].astype(np.int32)
         tracklets = [{"tid": tr.tid, "frames": tr.frames, "hist": tr.hist.tolist() if tr.hist is not None else None,
                       "widths": tr.widths, "centers": tr.centers} for tr in self.tracker.tracks.values() if tr.frames]
-        return RawVision(columns, tracklets, self.frame_size, sorted(set(self.tracker.capped)))
+        pose = {**self.pose_cost, "seconds": round(self.pose_cost["seconds"], 3)}
+        return RawVision(columns, tracklets, self.frame_size, sorted(set(self.tracker.capped)), pose)
