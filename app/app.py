@@ -676,7 +676,7 @@ def _rerank(case, moments: dict) -> None:
         flash("success", f"Re-ranked in {done['seconds']:.1f} s: {done['candidates']} candidates, "
                          f"{done['carried']} of your decisions carried over"
               + (f", {done['kept_stale']} kept from before" if done["kept_stale"] else "") + ".")
-        st.rerun()
+    st.rerun()   # the new candidates, or why the re-rank was refused
 
 
 def delete_case_ui(case) -> None:

@@ -42,3 +42,12 @@ def test_bad_toml_file(tmp_path):
         Config.from_toml(p)
     with pytest.raises(ConfigError, match="not found"):
         Config.from_toml(tmp_path / "none.toml")
+
+
+def test_a_config_changed_in_one_section_keeps_the_others_whatever_their_types():
+    # with_settings on a config holding a list setting ([persons] cast) refused it ("expected tuple, got ()"),
+    # so the app could not re-rank a case analysed with a cast.
+    config = Config.from_dict({"persons": {"cast": ["adult", "child"]}})
+    changed = config.with_settings("moments", {"w_mutual_gaze": 5.0})
+    assert changed.persons.cast == ("adult", "child") and changed.moments.w_mutual_gaze == 5.0
+    assert Config().with_settings("persons", {"cast": ("adult",)}).persons.cast == ("adult",)

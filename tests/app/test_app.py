@@ -299,7 +299,8 @@ def test_moment_settings_re_rank_at_once_without_a_new_analysis(app):
     case = ws.store.case(case_id)
     assert case.state == "ready" and case.pid is None                 # no background analysis
     analysis = vigvision.load(ws.analysis_path(case))
-    assert analysis.config["moments"]["preset"] == "infant" and analysis.config["moments"]["w_shared_smile"] == 3.0
+    assert analysis.config["moments"]["preset"] == "infant", [e.value for e in at.error] + [w.value for w in at.warning]
+    assert analysis.config["moments"]["w_shared_smile"] == 3.0
     assert any(s.value.startswith("Re-ranked in") and "1 of your decisions carried over" in s.value
                for s in at.success)
     assert [m.status for m in ws.store.moments(case_id)].count("accepted") == 1
