@@ -81,7 +81,9 @@ def people_score(result, side_of_role: dict[str, str]) -> dict:
         coverage[role] = round(max(held.values()) / total, 4) if total else None
     return {"persons": len(result.persons), "purity": round(sum(p["purity"] * p["rows"] for p in persons) / rows, 4)
             if rows else None, "coverage": coverage,
-            "roles_right": bool(persons) and all(p["role"] == p["truth"] for p in persons if p["in_cast"]),
+            # every person of the cast (all of them where no cast was given) with the role of their side;
+            # "unknown" is not right
+            "roles_right": bool(persons) and all(p["role"] == p["truth"] for p in persons if p["in_cast"] is not False),
             "detail": persons}
 
 
@@ -191,7 +193,7 @@ def markdown(r: dict) -> str:
     for key, words in (("cast", "yes"), ("no_cast", "no")):
         c = r["clips"][key]
         lines.append(f"| {words} | {c['clips']} | {c['exactly_two']} | {c['roles_right']} |")
-    lines += ["", f"What the body pose costs (`[vision] pose_fps` 5, the default, against 0), the whole analysis on the "
+    lines += ["", f"What the body pose costs (`[vision] pose_fps` 5 against 0, the default), the whole analysis on the "
               f"same clips in one run ({r['machine']}):", "",
               "| clip | s | x realtime, no pose | x realtime, pose | pose calls | heads found | ms a call | "
               "pose s per video s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]

@@ -56,9 +56,10 @@ def test_thecast_roles_go_to_the_likeliest_persons():
     p_child = np.array([0.3, 0.45, 0.9])
     assert cast_roles(p_child, ("adult", "child"), [True, False, True]) == ["adult", "adult", "child"]
     assert cast_roles(p_child, ("adult", "child", "child"), None) == ["adult", "child", "child"]
-    # one person seen of a parent and child: whichever the evidence favours
-    assert cast_roles(np.array([0.2]), ("adult", "child"), [True]) == ["adult"]
-    assert cast_roles(np.array([0.7]), ("adult", "child"), [True]) == ["child"]
+    # one person seen of a parent and child: whichever the evidence favours, if it is clear-cut
+    assert cast_roles(np.array([0.05]), ("adult", "child"), [True]) == ["adult"]
+    assert cast_roles(np.array([0.95]), ("adult", "child"), [True]) == ["child"]
+    assert cast_roles(np.array([0.7]), ("adult", "child"), [True]) == ["unknown"]
     assert cast_roles(np.array([0.9, 0.8]), ("adult", "adult"), None) == ["adult", "adult"]   # two adults
 
 

@@ -373,8 +373,9 @@ def suggest_roles(ids: list[str], pidx: np.ndarray, cols: dict, override: dict[s
 
 def cast_roles(p_child: np.ndarray, cast: tuple[str, ...], in_cast: list[bool | None] | None) -> list[str]:
     """Roles where the cast is known: of the persons in it, the likeliest to be children are its children
-    (as many as the cast has, fewer where fewer persons were seen); the others are its adults. A person
-    outside the cast keeps the role its own evidence gives."""
+    (as many as the cast has, fewer where fewer persons were seen); the others are its adults. Where fewer
+    persons were seen than the cast has, one whose evidence is not clear-cut (under 0.9) stays unknown. A
+    person outside the cast keeps the role its own evidence gives."""
     roles = ["child" if p >= 0.5 else "adult" for p in p_child]
     members = [k for k in range(len(p_child)) if in_cast is None or in_cast[k] is not False]
     adults, children = cast.count("adult"), cast.count("child")
@@ -385,6 +386,8 @@ def cast_roles(p_child: np.ndarray, cast: tuple[str, ...], in_cast: list[bool | 
                default=0)
     for rank, k in enumerate(by_child):
         roles[k] = "child" if rank < best else "adult"
+        if len(members) < len(cast) and max(p[k], 1 - p[k]) < 0.9:
+            roles[k] = "unknown"   # fewer seen than filmed: which of the cast this is, the evidence must say
     return roles
 
 
