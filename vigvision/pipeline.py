@@ -273,7 +273,7 @@ def rerank(folder: str | Path | Analysis, config: Config, *, video: str | Path |
     stored = Config.from_dict(result.config, source=f"{result.folder / ANALYSIS_FILE} config")
     new, old = config.to_dict(), stored.to_dict()
     overrides = result.data.get("overrides", {})
-    fixes = overrides.get("corrections") or [] if corrections is None else corrections
+    fixes = (overrides.get("corrections") or []) if corrections is None else corrections
     changed = [name for name in new if new[name] != old.get(name)]
     changed += ["corrections"] if fixes != (overrides.get("corrections") or []) else []
     if not changed:
