@@ -193,7 +193,7 @@ def markdown(r: dict) -> str:
     for key, words in (("cast", "yes"), ("no_cast", "no")):
         c = r["clips"][key]
         lines.append(f"| {words} | {c['clips']} | {c['exactly_two']} | {c['roles_right']} |")
-    lines += ["", f"What the body pose costs (`[vision] pose_fps` 5 against 0, the default), the whole analysis on the "
+    lines += ["", f"What the body pose costs (`[vision] pose_fps` 5, the default, against 0), the whole analysis on the "
               f"same clips in one run ({r['machine']}):", "",
               "| clip | s | x realtime, no pose | x realtime, pose | pose calls | heads found | ms a call | "
               "pose s per video s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]

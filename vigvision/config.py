@@ -74,9 +74,8 @@ class VisionConfig:
     min_person_s: a person seen for less than this in all is dropped as a false detection.
     hfov_deg: camera's horizontal field of view (a typical phone or webcam: 60-70).
     pose_fps: where a person's face is lost (a profile, a head turned away), the body pose near where it
-        was finds their head this many times a second (each look costs ~25 ms). Off (0) by default: it
-        finds more of a turned-away person, but the tracklets it extends are joined into persons less well
-        (benchmarks/results/people.md), until issue 18's identity reads it.
+        was finds their head this many times a second (each look costs ~25-35 ms; 0: off). The head it
+        finds keeps the person followed, within 1.5 face widths of where their face was last seen.
     adult_face_width_m / child_face_width_m: face widths (cheek to cheek) used to
         turn face size into distance from the camera (pinhole model).
     """
@@ -91,7 +90,7 @@ class VisionConfig:
     crop_size: int = 256
     min_person_s: float = 1.0
     hfov_deg: float = 60.0
-    pose_fps: float = 0.0
+    pose_fps: float = 5.0
     adult_face_width_m: float = 0.14
     child_face_width_m: float = 0.11
 

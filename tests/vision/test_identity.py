@@ -34,8 +34,16 @@ def test_people_seen_together_are_never_joined_but_a_known_cast_joins_the_rest()
     child1 = tracklet(1, range(0, 100), 100.0, hist=RED)
     child2 = tracklet(2, range(150, 250), 160.0, width=75.0, hist=[0.3, 0.7])   # after a turn: looks different
     adult = tracklet(3, range(0, 250), 500.0, width=90.0, hist=BLUE)
+    # without a cast: two people are seen at once in most frames, so the two halves of the child, alike
+    # enough for that (not for joining on looks alone), are one person, and not a sure one
     no_cast = identity.join([child1, child2, adult])
-    assert groups(no_cast) == [{1}, {2}, {3}]                      # not alike enough to join on looks alone
+    assert no_cast.usual == 2 and groups(no_cast) == [{1, 2}, {3}]
+    assert no_cast.sureness[no_cast.identity[1]] < 0.6
+    # ... but two adults who take turns beside the child and look nothing alike stay two
+    adult2 = tracklet(4, range(0, 100), 330.0, width=60.0, hist=RED)
+    adult3 = tracklet(5, range(150, 250), 500.0, width=90.0, hist=BLUE)
+    assert groups(identity.join([tracklet(6, range(0, 250), 100.0, hist=[0.5, 0.5]), adult2, adult3])) == [
+        {4}, {5}, {6}]
     cast = identity.join([child1, child2, adult], cast=2)
     assert groups(cast) == [{1, 2}, {3}]                           # the adult is seen with both: not them
     assert cast.sureness[cast.identity[1]] < 0.6 and cast.sureness[cast.identity[3]] == 1.0
@@ -48,8 +56,12 @@ def test_with_a_cast_a_stray_face_beside_the_person_for_a_moment_does_not_split_
     child1 = tracklet(1, range(0, 100), 100.0)
     child2 = tracklet(2, range(97, 200), 220.0, hist=[0.5, 0.5])   # 3 frames at once with the first: a toy's face
     adult = tracklet(3, range(0, 200), 500.0, hist=BLUE)
-    assert groups(identity.join([child1, child2, adult])) == [{1}, {2}, {3}]
     assert groups(identity.join([child1, child2, adult], cast=2)) == [{1, 2}, {3}]
+    # without a cast too: two people are seen at once in most frames
+    assert groups(identity.join([child1, child2, adult])) == [{1, 2}, {3}]
+    # a third face seen beside both for long stays apart either way
+    third = tracklet(4, range(0, 200), 300.0, hist=[0.5, 0.5])
+    assert groups(identity.join([child1, child2, adult, third])) == [{1, 2}, {3}, {4}]
 
 
 def test_thecast_roles_go_to_the_likeliest_persons():

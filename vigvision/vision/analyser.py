@@ -25,10 +25,15 @@ from .landmarks import PersonLandmarker, landmark_box
 from .pose import HeadFinder
 from .tracking import Tracker
 
+POSE_REACH = 1.5   # face widths: how far from where their face was last seen the pose may follow a person's head
+
 #: Raw per-person-frame columns the pass records (all float32 but frame/track).
 RAW_COLUMNS = ("frame", "track", "time_s", "x1", "y1", "x2", "y2", "det_score", "yaw", "pitch", "roll",
                "pose_score", "eye_yaw", "eye_pitch", "mouth_open", "smile", "face_width", "lower_face",
-               "eye_size", "upper_face", "face_height3d", "cx", "cy")
+               "eye_size", "upper_face", "face_height3d", "cx", "cy", "source")
+#: What a row was measured from (the ``source`` column): the face mesh, the face detector alone (a profile
+#: the mesh could not fit) or the body pose (the face lost: the head's place and yaw only).
+MESH, DETECTOR, POSE = 0, 1, 2
 
 
 @dataclass
@@ -127,7 +132,9 @@ class FaceAnalyser:
         pose near where the face was, at most ``pose_fps`` times a second each; a head found keeps the
         person followed and gives a row with the head's place and yaw (no eyes, mouth or smile)."""
         t = frame.time_s
-        for tr in self.tracker.live(t):
+        live = self.tracker.live(t)
+        faces = [tr.box for tr in live if tr.tid in done]   # faces measured in this frame
+        for tr in live:
             if tr.tid in done or self._pose_next.get(tr.tid, -np.inf) > t:
                 continue
             self._pose_next[tr.tid] = t + 1.0 / self.cfg.pose_fps
@@ -137,14 +144,19 @@ class FaceAnalyser:
             head = self.heads(image, tr.box)
             self.pose_cost["calls"] += 1
             self.pose_cost["seconds"] += time.perf_counter() - t0
-            if head is None:
+            fw = float(tr.box[2] - tr.box[0])
+            # a head on a face followed in this frame is that person's (a cut, a turn); one far from where
+            # this person's face was last seen is someone else's, or a toy the pose took for a person
+            if head is None or _on_a_face(head.box, faces) or not _near(head.box, tr.anchor, POSE_REACH * fw):
                 continue
             self.pose_cost["heads"] += 1
-            fw = float(head.box[2] - head.box[0])
-            cx, cy = tr.seen(t, head.box, fw)
+            # the head's place from the pose, its size kept from the face (the ears' spacing is no size)
+            hx, hy = (head.box[:2] + head.box[2:]) / 2
+            box = np.array([hx - fw / 2, hy - 0.55 * fw, hx + fw / 2, hy + 0.55 * fw], np.float32)
+            cx, cy = tr.seen(t, box, fw, face=False)
             nan = float("nan")
-            self.rows.append((frame.index, tr.tid, t, *head.box.tolist(), head.score, head.yaw, 0.0, nan, 0.2,
-                              nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy))
+            self.rows.append((frame.index, tr.tid, t, *box.tolist(), head.score, head.yaw, 0.0, nan, 0.2,
+                              nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy, POSE))
 
     def _record_profile(self, frame: Frame, tr) -> None:
         """A face the detector found but FaceMesh could not fit (profiles, mostly): head yaw
@@ -155,7 +167,7 @@ class FaceAnalyser:
         yaw = G.yaw_from_keypoints(tr.keypoints)
         nan = float("nan")
         self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), tr.score, yaw, 0.0, nan, 0.3,
-                          nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy))
+                          nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy, DETECTOR))
 
     def _record(self, frame: Frame, tr, pts: np.ndarray, image: np.ndarray) -> None:
         box = landmark_box(pts)
@@ -167,7 +179,8 @@ class FaceAnalyser:
         yaw, pitch, roll, pose_score = G.head_pose(pts, self.K)
         eye_yaw, eye_pitch = G.eye_in_head(pts)
         self.rows.append((frame.index, tr.tid, frame.time_s, *box.tolist(), tr.score, yaw, pitch, roll, pose_score,
-                          eye_yaw, eye_pitch, G.mouth_open(pts), G.smile(pts), fw, *G.proportions(pts), cx, cy))
+                          eye_yaw, eye_pitch, G.mouth_open(pts), G.smile(pts), fw, *G.proportions(pts), cx, cy,
+                          MESH))
 
     def finish(self) -> RawVision:
         for lm in self.landmarkers.values():
@@ -180,7 +193,18 @@ class FaceAnalyser:
         columns = {name: arr[:, k] for k, name in enumerate(RAW_COLUMNS)}
         columns["frame"] = columns["frame"].astype(np.int32)
         columns["track"] = columns["track"].astype(np.int32)
+        columns["source"] = columns["source"].astype(np.int8)
         tracklets = [{"tid": tr.tid, "frames": tr.frames, "hist": tr.hist.tolist() if tr.hist is not None else None,
                       "widths": tr.widths, "centers": tr.centers} for tr in self.tracker.tracks.values() if tr.frames]
         pose = {**self.pose_cost, "seconds": round(self.pose_cost["seconds"], 3)}
         return RawVision(columns, tracklets, self.frame_size, sorted(set(self.tracker.capped)), pose)
+
+
+def _near(box: np.ndarray, point: tuple[float, float] | None, reach: float) -> bool:
+    return point is not None and float(np.hypot(*((box[:2] + box[2:]) / 2 - point))) <= reach
+
+
+def _on_a_face(box: np.ndarray, faces: list[np.ndarray]) -> bool:
+    """Whether a head box's centre lies within half a face width of one of ``faces`` (xyxy boxes)."""
+    c = (box[:2] + box[2:]) / 2
+    return any(np.hypot(*(c - (f[:2] + f[2:]) / 2)) < 0.5 * max(f[2] - f[0], 1.0) for f in faces)

@@ -10,6 +10,9 @@ leaves gives several. They are joined offline, after the decode pass:
     cast         with the cast known (how many people are filmed), joining goes on, most alike first, until
                  that many identities remain; what is seen at the same time as every other identity cannot
                  join any and stays apart (someone else in the room, or a false detection)
+    usual count  without a cast, the number of people seen at once in most frames (``usual_count``) stands
+                 for it, joining only tracklets at least ``ESTIMATED_FLOOR`` alike (people who take turns
+                 in front of the camera and look different stay apart)
 
 Two tracklets seen at the same time are not joined (one person is in one place), except duplicates and,
 with the cast known, groups seen together only for a moment (``CAST_OVERLAP``).
@@ -24,6 +27,8 @@ DUPLICATE_FACES = 0.5   # centres nearer than this many face widths, in the fram
 # With the cast known, groups seen together in at most this share of the smaller one's frames may still join
 # (a stray face detected beside the person for a moment: a toy, a picture); there the nearer row is kept.
 CAST_OVERLAP = 0.05
+USUAL_SHARE = 0.9        # the usual count: this many of the frames anyone is seen in show at most that many
+ESTIMATED_FLOOR = 0.4    # without a cast, joins past min_similarity need at least this similarity
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Joined:
 
     identity: dict[int, int]
     sureness: dict[int, float]
+    usual: int | None = None   # without a cast: how many people were seen at once in most frames
 
 
 def similarity(a: Tracklet, b: Tracklet) -> float:
@@ -119,11 +125,25 @@ def join(tracklets: list[Tracklet], *, cast: int | None = None, min_similarity: 
         if sim < min_similarity:
             break
         groups.join(i, j, sim)
-    if cast:
-        for sim, i, j in pairs:
-            if len(groups) <= cast:
-                break
-            groups.join(i, j, sim, together=CAST_OVERLAP)
+    usual = None if cast else usual_count(groups)
+    floor = 0.0 if cast else ESTIMATED_FLOOR
+    for sim, i, j in pairs:
+        if len(groups) <= (cast or usual) or sim < floor:
+            break
+        groups.join(i, j, sim, together=CAST_OVERLAP)
     roots = sorted({groups.root(t.tid) for t in tracklets})
     index = {r: k for k, r in enumerate(roots)}
-    return Joined({t.tid: index[groups.root(t.tid)] for t in tracklets}, {index[r]: groups.sure[r] for r in roots})
+    return Joined({t.tid: index[groups.root(t.tid)] for t in tracklets}, {index[r]: groups.sure[r] for r in roots},
+                  usual)
+
+
+def usual_count(groups: _Groups) -> int:
+    """How many identities are seen at once in ``USUAL_SHARE`` of the frames anyone is seen in (a toy's
+    face or a passer-by seen for a moment does not count)."""
+    counts: dict[int, int] = {}
+    for frames in groups.frames.values():
+        for f in frames:
+            counts[f] = counts.get(f, 0) + 1
+    if not counts:
+        return 0
+    return max(1, int(np.ceil(np.quantile(np.fromiter(counts.values(), float), USUAL_SHARE))))

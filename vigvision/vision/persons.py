@@ -23,7 +23,7 @@ from ..result import SIGNALS_SCHEMA
 from ..sequence import viterbi
 from ..time import Intervals
 from . import geometry as G
-from .analyser import RawVision
+from .analyser import POSE, RawVision
 from . import corrections, identity
 
 AWAY, CAMERA = "away", "camera"
@@ -122,9 +122,9 @@ def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float, cast: 
                  extra_min_s: float = 5.0, fixes: list | None = None) -> tuple[dict, np.ndarray, _Kept]:
     """The raw rows of the persons kept, and each row's person index (0.. left to right).
 
-    Tracklets join into identities (:mod:`identity`). Without a cast, persons seen for less than
-    ``min_person_s`` are dropped; with one, the identities seen longest fill the cast and any other is
-    kept, as not of the cast, only when seen for ``extra_min_s``. The guider's merges and splits
+    Tracklets join into identities (:mod:`identity`). The identities seen longest fill the cast (without
+    one: as many as are usually seen at once) and are kept when seen for ``min_person_s``; any other is
+    kept (with a cast: as not of it) only when seen for ``extra_min_s``. The guider's merges and splits
     (``fixes``, :mod:`corrections`) apply before that. Where one person has two rows in a frame, the one
     nearer the person's usual place is kept."""
     cols = raw.columns
@@ -139,9 +139,15 @@ def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float, cast: 
     pidx, missed = corrections.regroup(fixes or [], cols["time_s"], cols["cx"], cols["cy"], cols["face_width"], pidx)
     sureness = {p: joined.sureness.get(p, 1.0) for p in np.unique(pidx).tolist()}
     seen_s = {p: float(cell_s[np.unique(cols["frame"][pidx == p])].sum()) for p in sureness}
+    # an extra must show a face that long: the body pose following a toy's "face" is no one seen
+    face_s = {p: float(cell_s[np.unique(cols["frame"][(pidx == p) & (cols["source"] != POSE)])].sum())
+              for p in sureness}
     longest = sorted(seen_s, key=lambda p: -seen_s[p])
     in_cast = {p: (k < len(cast)) if cast else None for k, p in enumerate(longest)}
-    kept = sorted((p for p in longest if seen_s[p] >= (min_person_s if in_cast[p] is not False else extra_min_s)),
+    # without a cast, anyone past the usual number of people seen at once must be seen as long as an extra
+    usual = len(cast) or joined.usual or len(longest)
+    kept = sorted((p for k, p in enumerate(longest)
+                   if (seen_s[p] >= min_person_s if k < usual else face_s[p] >= extra_min_s)),
                   key=lambda p: np.median(cols["cx"][pidx == p]))
     renumber = {p: k for k, p in enumerate(kept)}
     pidx = np.array([renumber.get(p, -1) for p in pidx], dtype=np.int64)

@@ -34,13 +34,17 @@ class Track:
     score: float = 0.0  # latest detector confidence
     keypoints: np.ndarray | None = None  # (6, 2) px of the latest detection
     detected_s: float = -1.0  # when it was last matched to a detection
+    anchor: tuple[float, float] | None = None  # the face's centre when last seen as a face (not by the pose)
 
-    def seen(self, t: float, box: np.ndarray, width: float) -> tuple[float, float]:
-        """Record a sighting at ``t``: the box, the face width; returns the box centre."""
+    def seen(self, t: float, box: np.ndarray, width: float, *, face: bool = True) -> tuple[float, float]:
+        """Record a sighting at ``t``: the box, the face width; returns the box centre. ``face``: seen as a
+        face (False: the head found by the body pose, which leaves the anchor where the face was)."""
         self.box = box
         self.last_seen_s = t
         self.frames += 1
         cx, cy = float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
+        if face:
+            self.anchor = (cx, cy)
         self.widths.append(width)
         self.centers.append((cx, cy))
         return cx, cy
