@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from .errors import InputError, ResultError
 from .io.files import atomic_path, dump_json, sha256_file
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 ANALYSIS_FILE = "analysis.json"
 FRAMES_FILE = "frames.parquet"
 SIGNALS_FILE = "signals.parquet"
@@ -48,6 +48,7 @@ SIGNAL_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("gaze_target", pa.string(), "P<n>, camera, away or unknown"),
     ("mouth_open", pa.float32(), "lip aperture / face height"),
     ("smile", pa.float32(), "0..1; smile intensity"),
+    ("seen_by", pa.string(), "what measured the head: mesh (face mesh), detector (a profile) or pose (body pose)"),
 ]
 SIGNALS_SCHEMA = pa.schema([(name, typ) for name, typ, _ in SIGNAL_COLUMNS])
 FRAMES_SCHEMA = pa.schema([("frame", pa.int32()), ("source_frame", pa.int32()), ("time_s", pa.float64())])

@@ -25,6 +25,7 @@ from ..time import Intervals
 from . import geometry as G
 from .analyser import POSE, RawVision
 from . import corrections, identity
+from .gaze_features import SEEN_BY
 
 AWAY, CAMERA = "away", "camera"
 _COST_CAP = 4.0
@@ -190,6 +191,7 @@ def _signals(cols: dict, ids: list[str], pi: np.ndarray, gaze_yaw: np.ndarray, g
         "gaze_target": pa.array(targets, pa.string()),
         "mouth_open": pa.array(cols["mouth_open"], pa.float32()),
         "smile": pa.array(cols["smile"], pa.float32()),
+        "seen_by": pa.array([SEEN_BY[k] for k in cols["source"]], pa.string()),
     }, schema=SIGNALS_SCHEMA)
 
 

@@ -1,0 +1,101 @@
+"""The labelled gaze set as model inputs: one row of ``gaze_features.FEATURES`` per labelled person-time.
+
+    python -m benchmarks.gaze_dataset [--work DIR] [--out FILE]
+
+Every clip labelled in ``benchmarks/labels/person_states/`` is analysed with the default settings (the cast
+adult,child for the lookit clips), the labelled sides are mapped to the two persons seen longest (by median
+x), and for each labelled time the person's features are taken at the nearest analysed frame within 0.1 s
+(none where vigvision did not see the person there: ``seen`` False). Written as one .npz (features, gaze and
+face labels, clip, family, time, side, seen) for ``models/train_gaze_target.py``, which needs torch; this
+step needs only vigvision. 3dC3SQ has no labels and never enters.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .report import footage_root
+
+LABELS = Path(__file__).resolve().parent / "labels" / "person_states"
+GAZE_CLASSES = ("partner", "camera", "object", "elsewhere")
+NEAREST_S = 0.1
+
+
+def video_for(root: Path, clip: str) -> Path:
+    for sub, ext in (("lookit-laughter", ".mp4"), ("lookit", ".mp4"), ("pexels", ".mp4"), ("tv", ".avi")):
+        if (root / sub / (clip + ext)).exists():
+            return root / sub / (clip + ext)
+    raise FileNotFoundError(f"{clip}: no such clip under {root}")
+
+
+def family(clip: str) -> str:
+    return clip[:6] if clip[:6] in ("6c6MZQ", "2UWdXP") else "other"
+
+
+def rows_for(clip: str, result, labels: list[dict]) -> list[dict]:
+    from vigvision.vision.gaze_features import FEATURES, features, grids_from_signals
+
+    sig = result.signals()
+    main = sorted(result.persons, key=lambda p: -p["seen_s"])[:2]
+    by_x = sorted(main, key=lambda p: p["median_x_px"])
+    if len(by_x) == 2:
+        sides = {"left": 0, "right": 1}
+    else:   # one person seen: the side of the picture they are on
+        sides = {("left" if p["median_x_px"] < result.video["width"] / 2 else "right"): 0 for p in by_x}
+    frame_times = result.frames().time_s.to_numpy()
+    grids = grids_from_signals(sig, len(frame_times), [p["id"] for p in by_x])
+    size = (result.video["width"], result.video["height"])
+    feats = {k: features(grids, k, 1 - k if len(by_x) == 2 else None, size) for k in range(len(by_x))}
+    out = []
+    for row in labels:
+        t, side = float(row["time_s"]), row["side"]
+        x, seen, current = np.full(len(FEATURES), np.nan, np.float32), False, "unseen"
+        if side in sides and sides[side] in feats:
+            me = sides[side]
+            f = feats[me]
+            near = np.where((np.abs(frame_times - t) <= NEAREST_S) & np.isfinite(f[:, 0]))[0]
+            if len(near):
+                k = near[np.argmin(np.abs(frame_times[near] - t))]
+                x, seen = f[k], True
+                # what vigvision's gaze stage (the angle rules) said there, for comparison
+                hit = sig[(sig.person == by_x[me]["id"]) & (sig.frame == k)].gaze_target
+                said = hit.iat[0] if len(hit) else "unknown"
+                current = ("partner" if len(by_x) == 2 and said == by_x[1 - me]["id"] else
+                           "camera" if said == "camera" else "elsewhere")
+        out.append({"clip": clip, "family": family(clip), "time_s": t, "side": side, "gaze": row["gaze"],
+                    "face": row["face"], "certainty": row["certainty"], "seen": seen, "x": x,
+                    "current": current})
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    import vigvision
+    from vigvision.config import Config
+    from vigvision.vision.gaze_features import FEATURES
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "vigvision_gaze_dataset")
+    p.add_argument("--out", type=Path)
+    a = p.parse_args(argv)
+    root = footage_root()
+    rows = []
+    for label_file in sorted(LABELS.glob("*.csv")):
+        clip = label_file.stem
+        cast = {"persons": {"cast": ["adult", "child"]}} if family(clip) != "other" or clip == "test_vid_1000" else {}
+        result = vigvision.analyze(video_for(root, clip), a.work / clip, config=Config.from_dict(cast))
+        rows += rows_for(clip, result, list(csv.DictReader(open(label_file))))
+        print(f"{clip}: {sum(r['seen'] for r in rows if r['clip'] == clip)} of "
+              f"{sum(r['clip'] == clip for r in rows)} person-times seen")
+    out = a.out or a.work / "gaze_dataset.npz"
+    np.savez(out, x=np.stack([r["x"] for r in rows]), features=np.array(FEATURES),
+             **{k: np.array([r[k] for r in rows]) for k in ("clip", "family", "time_s", "side", "gaze", "face",
+                                                             "certainty", "seen", "current")})
+    print(f"{len(rows)} person-times ({sum(r['seen'] for r in rows)} seen) in {out}")
+
+
+if __name__ == "__main__":
+    main()
