@@ -43,3 +43,14 @@ def test_the_pose_finds_a_real_head_where_the_face_was():
     assert head is not None and missing is None
     cx, cy = (head.box[0] + head.box[2]) / 2, (head.box[1] + head.box[3]) / 2
     assert abs(cx - 250) < 40 and abs(cy - 120) < 50 and abs(head.yaw) < 45
+
+
+def test_a_head_found_by_the_pose_is_refused_on_someone_elses_face_or_far_from_where_the_face_was():
+    from vigvision.vision.analyser import POSE_REACH, _near, _on_a_face
+
+    head = np.array([100.0, 100.0, 160.0, 166.0])                  # centre (130, 133), 60 px wide
+    child_face = np.array([105.0, 105.0, 165.0, 165.0])            # a face followed in this frame, same place
+    assert _on_a_face(head, [child_face]) and not _on_a_face(head, [child_face + 200])
+    assert _near(head, (150.0, 133.0), POSE_REACH * 60)            # 20 px from where the face was last seen
+    assert not _near(head, (300.0, 133.0), POSE_REACH * 60)        # 170 px: a toy, or the other person
+    assert not _near(head, None, POSE_REACH * 60)                  # never seen as a face: not followed
