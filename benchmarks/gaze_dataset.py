@@ -5,7 +5,9 @@
 Every clip labelled in ``benchmarks/labels/person_states/`` is analysed with the default settings (the cast
 adult,child for the lookit clips), the labelled sides are mapped to the two persons seen longest (by median
 x), and for each labelled time the person's features are taken at the nearest analysed frame within 0.1 s
-(none where vigvision did not see the person there: ``seen`` False). Written as one .npz (features, gaze and
+(none where vigvision did not see the person there: ``seen`` False). Also written: how often each labelled
+person was found at the labelled times, per clip (benchmarks/results/persons_found.{json,md}; a person the
+labels say is out of the picture does not count). Written as one .npz (features, gaze and
 face labels, clip, family, time, side, seen) for ``models/train_gaze_target.py``, which needs torch; this
 step needs only vigvision. 3dC3SQ has no labels and never enters.
 """
@@ -68,6 +70,7 @@ def rows_for(clip: str, result, labels: list[dict]) -> list[dict]:
                            "camera" if said == "camera" else "elsewhere")
         out.append({"clip": clip, "family": family(clip), "time_s": t, "side": side, "gaze": row["gaze"],
                     "face": row["face"], "certainty": row["certainty"], "seen": seen, "x": x,
+                    "note": row.get("note") or "",
                     "current": current})
     return out
 
@@ -95,6 +98,30 @@ def main(argv: list[str] | None = None) -> None:
              **{k: np.array([r[k] for r in rows]) for k in ("clip", "family", "time_s", "side", "gaze", "face",
                                                              "certainty", "seen", "current")})
     print(f"{len(rows)} person-times ({sum(r['seen'] for r in rows)} seen) in {out}")
+    found_report(rows)
+
+
+def found_report(rows: list[dict]) -> None:
+    from .report import write_results
+
+    clips = {}
+    for r in rows:
+        if "frame" in r["note"].lower() and ("not in" in r["note"].lower() or "out of" in r["note"].lower()):
+            continue    # the labels say this person is out of the picture
+        clips.setdefault(r["clip"], []).append(r["seen"])
+    found = {c: round(float(np.mean(v)), 3) for c, v in sorted(clips.items())}
+    dev = [c for c in found if family(c) != "other"]
+    result = {"found": found, "labelled_times": {c: len(v) for c, v in clips.items()},
+              "development_clips_at_0.95": sum(found[c] >= 0.95 for c in dev), "development_clips": len(dev),
+              "development_overall": round(float(np.mean([x for c in dev for x in clips[c]])), 3)}
+    lines = ["# Persons found at the labelled times", "",
+             "`python -m benchmarks.gaze_dataset`: for each person-time of `benchmarks/labels/person_states/` where "
+             "the person is in the picture, whether vigvision (default settings, the body pose on) has a row for "
+             f"that person within {NEAREST_S} s. Development clips at >= 0.95: "
+             f"{result['development_clips_at_0.95']} of {len(dev)}; all development person-times: "
+             f"{result['development_overall']}.", "", "| clip | person-times | found |", "|---|---:|---:|"]
+    lines += [f"| {c} | {len(clips[c])} | {found[c]} |" for c in found]
+    write_results("persons_found", result, "\n".join(lines) + "\n", echo=False)
 
 
 if __name__ == "__main__":
