@@ -16,25 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .person_sheets import frames_at
+
 CROP_EVERY_S = 0.2
-
-
-def _frames_at(video: Path, times: np.ndarray) -> list[np.ndarray]:
-    import av
-
-    out, want = [], list(times)
-    with av.open(str(video)) as c:
-        s = c.streams.video[0]
-        for f in c.decode(s):
-            t = float(f.pts * s.time_base)
-            while want and t + 0.02 >= want[0]:
-                out.append(f.to_ndarray(format="rgb24"))
-                want.pop(0)
-            if not want:
-                break
-    while len(out) < len(times):
-        out.append(out[-1])
-    return out
 
 
 def main(video: str, analysis: str, prefix: str, span: float = 5.0) -> None:
@@ -53,7 +37,7 @@ def main(video: str, analysis: str, prefix: str, span: float = 5.0) -> None:
     persons = sig.groupby("person").face_x.median().sort_values().index.tolist()
     duration = len(y) / sr
     times = np.arange(0, duration, CROP_EVERY_S)
-    frames = _frames_at(Path(video), times)
+    frames = frames_at(Path(video), times)
     spec = librosa.amplitude_to_db(np.abs(librosa.stft(y, n_fft=1024, hop_length=sr // 100)), ref=np.max)
     freqs = librosa.fft_frequencies(sr=sr, n_fft=1024)
     keep = freqs <= 4000
