@@ -114,9 +114,10 @@ class PersonsConfig:
         parent with two children; a classroom lists its teacher and pupils. With a cast the analysis reports
         that many persons (the tracklets joined into that many identities, whatever their look), plus anyone
         else seen at the same time as all of them for at least extra_min_s, marked as not in the cast. Empty:
-        the cast is not known; tracklets are joined only where they look alike, so there may be more persons
-        than people, each with how sure the joining was.
-    extra_min_s: a person outside the cast must be seen this long to be reported (else: a false detection).
+        the cast is not known; the number of people seen at once in most frames stands for it (joining only
+        tracklets at least 0.4 alike), each person with how sure the joining was.
+    extra_min_s: a person outside the cast (or past that number) must show their face this long to be
+        reported (else: a false detection; time followed only by the body pose does not count).
     """
 
     cast: tuple[str, ...] = ()

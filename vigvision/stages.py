@@ -247,12 +247,12 @@ def _loader(cls) -> Callable[[Path], Any]:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("vision", 9, ("ingest.analysis_fps", "ingest.max_side",
+    Stage("vision", 10, ("ingest.analysis_fps", "ingest.max_side",
                         *(f"vision.{name}" for name in DECODE_PASS_SETTINGS)),
           (), _run_vision, VisionPass.load, weight=1.0, decodes=True),
     Stage("audio", 3, ("ingest.sample_rate",), (), _run_audio, _load_audio, weight=0.05, decodes=True),
     Stage("voice", 3, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
-    Stage("persons", 6, PEOPLE_SETTINGS, ("vision",), _run_persons, vision_persons.VisionResult.load,
+    Stage("persons", 7, PEOPLE_SETTINGS, ("vision",), _run_persons, vision_persons.VisionResult.load,
           weight=0.01, options=("roles", "corrections")),
     Stage("speakers", 1, section("voice"), ("voice", "persons"), _run_speakers, _loader(voice_build.Speakers),
           weight=0.01),

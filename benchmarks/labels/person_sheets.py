@@ -54,7 +54,10 @@ def side_boxes(signals, times: np.ndarray) -> dict[str, np.ndarray]:
     out = {}
     for side, person in sides.items():
         rows = signals[signals.person == person]
-        t, xyw = rows.time_s.to_numpy(), rows[["face_x", "face_y", "face_w"]].to_numpy()
+        t = rows.time_s.to_numpy()
+        # signals give the face box's top-left corner: the crop is centred on the box's centre
+        xyw = np.stack([(rows.face_x + rows.face_w / 2).to_numpy(), (rows.face_y + rows.face_h / 2).to_numpy(),
+                        rows.face_w.to_numpy()], -1)
         median = np.median(xyw, axis=0)
         at = []
         for ti in times:

@@ -92,3 +92,13 @@ def test_a_wrong_cast_is_one_clear_line():
         parse_cast("adult,mum")
     with pytest.raises(ConfigError, match="persons.cast"):
         Config.from_dict({"persons": {"cast": ["adult", "teacher"]}})
+
+
+def test_the_usual_count_reads_faces_not_the_body_pose_following_a_lost_one():
+    child = tracklet(1, range(0, 200), 100.0)
+    adult = tracklet(2, range(0, 200), 500.0, hist=BLUE)
+    # a toy's face seen for 10 frames, then followed by the pose beside the child for 150
+    toy = tracklet(3, range(20, 180), 250.0, hist=[0.5, 0.5])
+    assert identity.join([child, adult, toy]).usual == 3
+    toy.face = np.arange(160) < 10
+    assert identity.join([child, adult, toy]).usual == 2

@@ -141,6 +141,8 @@ def test_tracking_keeps_ids_through_an_exit(tmp_path):
     assert away.empty
     assert len(p2[p2.time_s >= 4.3]) >= 14 and len(p2[p2.time_s < 1.9]) >= 17
     assert sig.yaw_deg.notna().all() and (sig.face_w > 0).all()
+    # two frontal faces: measured by the face mesh, not the body pose; nobody invented while away
+    assert set(sig.seen_by) <= {"mesh", "detector", "pose"} and (sig.seen_by == "mesh").mean() > 0.8
 
 
 def test_roles_override_is_kept(tmp_path):

@@ -27,7 +27,7 @@ from .tracking import Tracker
 
 POSE_REACH = 1.5   # face widths: how far from where their face was last seen the pose may follow a person's head
 
-#: Raw per-person-frame columns the pass records (all float32 but frame/track).
+#: Raw per-person-frame columns the pass records (float64 but frame, track: int32, and source: int8).
 RAW_COLUMNS = ("frame", "track", "time_s", "x1", "y1", "x2", "y2", "det_score", "yaw", "pitch", "roll",
                "pose_score", "eye_yaw", "eye_pitch", "mouth_open", "smile", "face_width", "lower_face",
                "eye_size", "upper_face", "face_height3d", "cx", "cy", "source")
@@ -154,6 +154,7 @@ class FaceAnalyser:
             hx, hy = (head.box[:2] + head.box[2:]) / 2
             box = np.array([hx - fw / 2, hy - 0.55 * fw, hx + fw / 2, hy + 0.55 * fw], np.float32)
             cx, cy = tr.seen(t, box, fw, face=False)
+            faces.append(box)   # one head, one person: another lost track near it may not take it too
             nan = float("nan")
             self.rows.append((frame.index, tr.tid, t, *box.tolist(), head.score, head.yaw, 0.0, nan, 0.2,
                               nan, nan, nan, nan, fw, nan, nan, nan, nan, cx, cy, POSE))

@@ -1,7 +1,8 @@
 """What a learned gaze-target model reads of one person looking, in one frame, with one partner.
 
-The same function serves training (from an analysis' signals.parquet) and the analysis itself, so what the
-model is trained on is exactly what it is given. Inputs are per-frame, per-person grids (NaN where a person
+The same function serves training (from an analysis' signals.parquet, ``grids_from_signals``) and, once a
+model ships, the analysis, which must build its grids the same way (face box width, not the mesh's
+cheek-to-cheek width) so that what the model is trained on is what it is given. Inputs are per-frame, per-person grids (NaN where a person
 is not seen); the output is one row of ``FEATURES`` per frame for person ``p`` with partner ``q``, mirrored
 so that the partner is to the right (yaws, the partner's offset and one's place in the picture change sign).
 """
@@ -37,7 +38,8 @@ def features(grids: dict[str, np.ndarray], p: int, q: int | None, frame_size: tu
         seen_q = np.zeros(n, bool)
     # mirrored so the partner is always to the right: the same look means the same thing whichever side
     # of the picture each person sits on (the two development families sit opposite ways round)
-    side = np.where(seen_q & (qx < cx), -1.0, 1.0)
+    # (partner not seen: taken to be towards the picture's middle, where the other person usually sits)
+    side = np.where(np.where(seen_q, qx < cx, cx > w / 2), -1.0, 1.0)
     gy = gy * side
     dx = np.where(seen_q, np.clip(np.abs(qx - cx) / fw, 0, 12), 0.0)
     dy = np.where(seen_q, np.clip((qy - cy) / fw, -12, 12), 0.0)

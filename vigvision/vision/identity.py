@@ -15,7 +15,7 @@ leaves gives several. They are joined offline, after the decode pass:
                  in front of the camera and look different stay apart)
 
 Two tracklets seen at the same time are not joined (one person is in one place), except duplicates and,
-with the cast known, groups seen together only for a moment (``CAST_OVERLAP``).
+in the cast (or usual count) joins, groups seen together only for a moment (``CAST_OVERLAP``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DUPLICATE_FACES = 0.5   # centres nearer than this many face widths, in the frames two tracklets share: one face
-# With the cast known, groups seen together in at most this share of the smaller one's frames may still join
+# In the cast (or usual count) joins, groups seen together in at most this share of the smaller one's frames may still join
 # (a stray face detected beside the person for a moment: a toy, a picture); there the nearer row is kept.
 CAST_OVERLAP = 0.05
 USUAL_SHARE = 0.9        # the usual count: this many of the frames anyone is seen in show at most that many
@@ -42,6 +42,7 @@ class Tracklet:
     cy: np.ndarray
     width: np.ndarray
     hist: np.ndarray | None
+    face: np.ndarray | None = None   # per frame: seen as a face (False: followed by the body pose); None: all
 
     @property
     def centre(self) -> np.ndarray:
@@ -84,6 +85,8 @@ class _Groups:
     def __init__(self, tracklets: list[Tracklet]):
         self.parent = {t.tid: t.tid for t in tracklets}
         self.frames = {t.tid: set(t.frames.tolist()) for t in tracklets}
+        self.face_frames = {t.tid: set((t.frames if t.face is None else t.frames[t.face]).tolist())
+                            for t in tracklets}
         self.sure = {t.tid: 1.0 for t in tracklets}
 
     def root(self, i: int) -> int:
@@ -106,6 +109,7 @@ class _Groups:
             return False
         self.parent[rj] = ri
         self.frames[ri] |= self.frames.pop(rj)
+        self.face_frames[ri] |= self.face_frames.pop(rj)
         self.sure[ri] = min(self.sure[ri], self.sure.pop(rj), sim)
         return True
 
@@ -138,12 +142,12 @@ def join(tracklets: list[Tracklet], *, cast: int | None = None, min_similarity: 
 
 
 def usual_count(groups: _Groups) -> int:
-    """How many identities are seen at once in ``USUAL_SHARE`` of the frames anyone is seen in (a toy's
-    face or a passer-by seen for a moment does not count)."""
+    """How many identities are seen at once, as faces, in ``USUAL_SHARE`` of the frames any face is seen in
+    (a toy's face or a passer-by seen for a moment does not count, nor the body pose following a lost face)."""
     counts: dict[int, int] = {}
-    for frames in groups.frames.values():
+    for frames in groups.face_frames.values():
         for f in frames:
             counts[f] = counts.get(f, 0) + 1
     if not counts:
         return 0
-    return max(1, int(np.ceil(np.quantile(np.fromiter(counts.values(), float), USUAL_SHARE))))
+    return max(1, int(np.ceil(np.quantile(np.fromiter(counts.values(), float), USUAL_SHARE, method="inverted_cdf"))))

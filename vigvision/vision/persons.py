@@ -124,8 +124,8 @@ def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float, cast: 
     """The raw rows of the persons kept, and each row's person index (0.. left to right).
 
     Tracklets join into identities (:mod:`identity`). The identities seen longest fill the cast (without
-    one: as many as are usually seen at once) and are kept when seen for ``min_person_s``; any other is
-    kept (with a cast: as not of it) only when seen for ``extra_min_s``. The guider's merges and splits
+    one: as many as are usually seen at once) and are kept when their face was seen for ``min_person_s``; any other is
+    kept (with a cast: as not of it) only when their face (not the body pose) was seen for ``extra_min_s``. The guider's merges and splits
     (``fixes``, :mod:`corrections`) apply before that. Where one person has two rows in a frame, the one
     nearer the person's usual place is kept."""
     cols = raw.columns
@@ -134,7 +134,8 @@ def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float, cast: 
     for tid in np.unique(cols["track"]):
         mine = cols["track"] == tid
         tracklets.append(identity.Tracklet(int(tid), cols["frame"][mine], cols["cx"][mine], cols["cy"][mine],
-                                           cols["face_width"][mine], hist.get(int(tid))))
+                                           cols["face_width"][mine], hist.get(int(tid)),
+                                           cols["source"][mine] != POSE))
     joined = identity.join(tracklets, cast=len(cast) or None)
     pidx = np.array([joined.identity[int(t)] for t in cols["track"]], dtype=np.int64)
     pidx, missed = corrections.regroup(fixes or [], cols["time_s"], cols["cx"], cols["cy"], cols["face_width"], pidx)
@@ -148,7 +149,7 @@ def _person_rows(raw: RawVision, cell_s: np.ndarray, min_person_s: float, cast: 
     # without a cast, anyone past the usual number of people seen at once must be seen as long as an extra
     usual = len(cast) or joined.usual or len(longest)
     kept = sorted((p for k, p in enumerate(longest)
-                   if (seen_s[p] >= min_person_s if k < usual else face_s[p] >= extra_min_s)),
+                   if (face_s[p] >= min_person_s if k < usual else face_s[p] >= extra_min_s)),
                   key=lambda p: np.median(cols["cx"][pidx == p]))
     renumber = {p: k for k, p in enumerate(kept)}
     pidx = np.array([renumber.get(p, -1) for p in pidx], dtype=np.int64)
