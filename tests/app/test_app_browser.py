@@ -121,9 +121,13 @@ def test_guider_plays_accepts_and_exports_a_moment(server):
         page.get_by_text("Loop this moment").click()
         page.wait_for_function("() => !document.querySelector('video').loop", timeout=30_000)
         page.locator("video").first.evaluate(f"v => {{ v.pause(); v.currentTime = {first.end + 3.2}; }}")
-        # paused and settled there (a play() still pending from before could move it on under a busy machine)
+        # paused and settled there (a play() still pending from before, or the page redrawing the player, can
+        # move it on under a busy machine: the seek is asked again until it holds)
+        target = first.end + 3.2
         page.wait_for_function(f"() => {{ const v = document.querySelector('video'); if (!v.paused) v.pause(); "
-                               f"return v.paused && !v.seeking && Math.abs(v.currentTime - {first.end + 3.2}) < 0.05; }}")
+                               f"const there = Math.abs(v.currentTime - {target}) < 0.05; "
+                               f"if (!v.seeking && !there) v.currentTime = {target}; "
+                               f"return v.paused && !v.seeking && there; }}", timeout=60_000)
         page.get_by_role("button", name="New moment from here").click()
         try:
             page.get_by_text("Your moment own-1").wait_for(timeout=30_000)
