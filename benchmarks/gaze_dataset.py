@@ -3,13 +3,15 @@
     python -m benchmarks.gaze_dataset [--work DIR] [--out FILE]
 
 Every clip labelled in ``benchmarks/labels/person_states/`` is analysed with the default settings (the cast
-adult,child for the lookit clips), the labelled sides are mapped to the two persons seen longest (by median
+adult,child for the lookit clips; the gaze targets by the angle rules, which the inputs do not depend on), the labelled sides are mapped to the two persons seen longest (by median
 x), and for each labelled time the person's features are taken at the nearest analysed frame within 0.1 s
 (none where vigvision did not see the person there: ``seen`` False). Also written: how often each labelled
 person was found at the labelled times, per clip (benchmarks/results/persons_found.{json,md}; a person the
 labels say is out of the picture does not count). Written as one .npz (features, gaze and
-face labels, clip, family, time, side, seen) for ``models/train_gaze_target.py``, which needs torch; this
-step needs only vigvision. 3dC3SQ has no labels and never enters.
+face labels, clip, family, time, side, seen, the lookit role, the head box, the mesh's smile and mouth opening
+there, and the head crop of ``vigvision.vision.head_crop`` from the labelled frame) for
+``models/train_gaze_target.py`` and ``models/train_face_state.py``, which need torch; this step needs only
+vigvision. 3dC3SQ has no labels and never enters.
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ def rows_for(clip: str, result, labels: list[dict]) -> list[dict]:
     for row in labels:
         t, side = float(row["time_s"]), row["side"]
         x, seen, current = np.full(len(FEATURES), np.nan, np.float32), False, "unseen"
+        box, mesh = np.full(3, np.nan), np.full(2, np.nan)   # head cx, cy, width; the mesh's smile, mouth
         if side in sides and sides[side] in feats:
             me = sides[side]
             f = feats[me]
@@ -63,16 +66,39 @@ def rows_for(clip: str, result, labels: list[dict]) -> list[dict]:
             if len(near):
                 k = near[np.argmin(np.abs(frame_times[near] - t))]
                 x, seen = f[k], True
+                box = np.array([grids["cx"][k, me], grids["cy"][k, me], grids["width"][k, me]])
                 # what vigvision's gaze stage (the angle rules) said there, for comparison
-                hit = sig[(sig.person == by_x[me]["id"]) & (sig.frame == k)].gaze_target
-                said = hit.iat[0] if len(hit) else "unknown"
+                hit = sig[(sig.person == by_x[me]["id"]) & (sig.frame == k)]
+                said = hit.gaze_target.iat[0] if len(hit) else "unknown"
+                if len(hit):
+                    mesh = np.array([hit.smile.iat[0], hit.mouth_open.iat[0]], float)
                 current = ("partner" if len(by_x) == 2 and said == by_x[1 - me]["id"] else
                            "camera" if said == "camera" else "elsewhere")
         out.append({"clip": clip, "family": family(clip), "time_s": t, "side": side, "gaze": row["gaze"],
                     "face": row["face"], "certainty": row["certainty"], "seen": seen, "x": x,
-                    "note": row.get("note") or "",
+                    "note": row.get("note") or "", "box": box, "mesh": mesh,
                     "current": current})
     return out
+
+
+def child_sides(root: Path) -> dict[str, dict[str, str]]:
+    """lookit-laughter clip -> {"left"|"right": "child"|"adult"} from the collection's metadata."""
+    rows = csv.DictReader(open(root / "lookit-laughter" / "metadata_2UWdXP_6c6MZQ.csv"))
+    return {r["VideoID"][:-4]: {r["Child"].lower(): "child", r["Parent"].lower(): "adult"} for r in rows}
+
+
+def add_crops(video: Path, rows: list[dict]) -> None:
+    """Each row's head crop (``head_crop``) from the frame at its labelled time, placed by the head box of
+    the nearest analysed frame; zeros where the person was not seen."""
+    from vigvision.vision.head_crop import CROP_PX, head_crop
+
+    from .labels.person_sheets import frames_at
+
+    times = np.array(sorted({r["time_s"] for r in rows}))
+    frames = dict(zip(times.tolist(), frames_at(video, times)))
+    for r in rows:
+        r["crop"] = (head_crop(frames[r["time_s"]], *r["box"]) if r["seen"] else
+                     np.zeros((CROP_PX, CROP_PX, 3), np.uint8))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,18 +111,27 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path)
     a = p.parse_args(argv)
     root = footage_root()
+    roles = child_sides(root)
     rows = []
     for label_file in sorted(LABELS.glob("*.csv")):
         clip = label_file.stem
         cast = {"persons": {"cast": ["adult", "child"]}} if family(clip) != "other" or clip == "test_vid_1000" else {}
-        result = vigvision.analyze(video_for(root, clip), a.work / clip, config=Config.from_dict(cast))
-        rows += rows_for(clip, result, list(csv.DictReader(open(label_file))))
+        # the angle rules: the inputs do not depend on the targets, and "current" is then the rules' answer
+        cfg = Config.from_dict({**cast, "gaze": {"target_model": "angles"}})
+        result = vigvision.analyze(video_for(root, clip), a.work / clip, config=cfg)
+        clip_rows = rows_for(clip, result, list(csv.DictReader(open(label_file))))
+        add_crops(video_for(root, clip), clip_rows)
+        for r in clip_rows:
+            r["role"] = roles.get(clip, {}).get(r["side"], "")
+        rows += clip_rows
         print(f"{clip}: {sum(r['seen'] for r in rows if r['clip'] == clip)} of "
               f"{sum(r['clip'] == clip for r in rows)} person-times seen")
     out = a.out or a.work / "gaze_dataset.npz"
     np.savez(out, x=np.stack([r["x"] for r in rows]), features=np.array(FEATURES),
+             crops=np.stack([r["crop"] for r in rows]), box=np.stack([r["box"] for r in rows]),
+             mesh=np.stack([r["mesh"] for r in rows]),
              **{k: np.array([r[k] for r in rows]) for k in ("clip", "family", "time_s", "side", "gaze", "face",
-                                                             "certainty", "seen", "current")})
+                                                             "certainty", "seen", "current", "role")})
     print(f"{len(rows)} person-times ({sum(r['seen'] for r in rows)} seen) in {out}")
     found_report(rows)
 

@@ -14,6 +14,7 @@ Example ``my.toml``::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import sys
 from dataclasses import dataclass, field, fields
@@ -130,14 +131,21 @@ class PersonsConfig:
         _check(self.extra_min_s >= 0, "persons.extra_min_s", self.extra_min_s, "0 or more")
 
 
+#: The gaze-target model vigvision ships (gaze.target_model = "learned"; card: models/gaze_target.md).
+SHIPPED_GAZE_MODEL = Path(__file__).resolve().parent / "models" / "gaze_target.onnx"
+
+
 @dataclass(frozen=True)
 class GazeConfig:
     """How gaze directions become targets and episodes.
 
+    target_model: "learned" (the model trained on labelled home footage, ``models/gaze_target.md``, reading
+        head and gaze direction against where the partner is), "angles" (the hand-set angle rules below), or
+        the path of an ONNX model of the same inputs and outputs (one you trained: ``models/train_gaze_target.py``).
     person_deg: gaze within this angle of the direction to another person's face
         counts as looking at that person.
     camera_deg: gaze within this angle of the direction to the camera counts as
-        looking at the camera.
+        looking at the camera. (person_deg and camera_deg: the angle rules only.)
     switch_cost: hysteresis: how much evidence (in units of squared angle / tolerance)
         a change of target needs, so one noisy frame does not flip it.
     min_episode_s: gaze and mutual-gaze episodes shorter than this are dropped.
@@ -145,6 +153,7 @@ class GazeConfig:
     close_m: faces nearer than this (estimated metres) count as close.
     """
 
+    target_model: str = "learned"
     person_deg: float = 18.0
     camera_deg: float = 12.0
     switch_cost: float = 3.0
@@ -152,7 +161,16 @@ class GazeConfig:
     bridge_gap_s: float = 0.3
     close_m: float = 0.6
 
+    def model_path(self) -> Path | None:
+        """The ONNX model gaze targets are read with; None: the angle rules."""
+        if self.target_model == "angles":
+            return None
+        return SHIPPED_GAZE_MODEL if self.target_model == "learned" else Path(self.target_model)
+
     def validate(self) -> None:
+        _check(self.target_model in ("learned", "angles") or
+               (self.target_model.endswith(".onnx") and Path(self.target_model).is_file()),
+               "gaze.target_model", self.target_model, '"learned", "angles" or an existing .onnx file')
         _check(0 < self.person_deg < 90, "gaze.person_deg", self.person_deg, "in (0, 90)")
         _check(0 < self.camera_deg < 90, "gaze.camera_deg", self.camera_deg, "in (0, 90)")
         _check(self.switch_cost >= 0, "gaze.switch_cost", self.switch_cost, "0 or more")
@@ -358,8 +376,13 @@ class Config:
             raise ConfigError(f"config: no setting named {dotted!r}") from None
 
     def settings_hash(self, names: tuple[str, ...]) -> str:
-        """Hash of just the named settings (a stage's cache key uses the ones it reads)."""
-        return sha256_json({name: self.get(name) for name in names})
+        """Hash of just the named settings (a stage's cache key uses the ones it reads); a model file a
+        setting names counts by its content, so a retrained model is not served from the cache."""
+        values = {name: self.get(name) for name in names}
+        model = self.gaze.model_path() if "gaze.target_model" in names else None
+        if model is not None:
+            values["gaze.target_model.sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
+        return sha256_json(values)
 
     def hash(self) -> str:
         return sha256_json(self.to_dict())

@@ -1,6 +1,7 @@
 """Labelling sheets for where each person looks and what their face shows, to be looked at by a person.
 
     python -m benchmarks.labels.person_sheets VIDEO OUT_DIR [--analysis DIR] [--every 0.5] [--per-sheet 6]
+                                             [--times 1.5,7.0,...]
 
 For every ``--every`` seconds of the video, one tile: the whole frame (480 px wide) and, beside it, each
 person's head enlarged (left person above, right person below), with the time. Six tiles to a PNG sheet,
@@ -8,7 +9,8 @@ plus ``template.csv`` with one row per time and side for the labeller to fill in
 ``benchmarks/labels/person_states/``, see README.md there). The head crops are placed from vigvision's face
 tracking (``--analysis``: an analysis folder of this video; without it the video is analysed first), nearest in
 time, else the person's usual place: only to place the crops. Nothing vigvision measured (gaze, mouth,
-smile) is drawn, so the labels are the labeller's reading of the pictures alone.
+smile) is drawn, so the labels are the labeller's reading of the pictures alone. ``--times`` draws only those
+times (a re-labelling sample, see ``benchmarks.labels.relabel_sample``).
 """
 from __future__ import annotations
 
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--analysis", type=Path)
     p.add_argument("--every", type=float, default=0.5)
     p.add_argument("--per-sheet", type=int, default=6)
+    p.add_argument("--times", help="comma-separated times (s) to draw instead of every --every seconds")
     a = p.parse_args(argv)
     analysis = a.analysis
     if analysis is None:
@@ -117,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     from vigvision.io.video import probe
 
     duration = probe(a.video).duration_s
-    times = np.round(np.arange(0.0, duration - 0.05, a.every), 2)
+    times = (np.array(sorted(float(t) for t in a.times.split(","))) if a.times else
+             np.round(np.arange(0.0, duration - 0.05, a.every), 2))
     boxes = side_boxes(signals, times)
     frames = frames_at(a.video, times)
     a.out.mkdir(parents=True, exist_ok=True)

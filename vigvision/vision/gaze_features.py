@@ -17,7 +17,9 @@ FEATURES = (
     "partner_seen", "partner_dx", "partner_dy", "partner_size",     # the partner's face from mine (face widths)
     "toward_partner_cos", "toward_partner_sin", "turned_to_partner",  # the gaze against that direction
     "place_x", "place_y", "face_size",                              # where I am in the picture, how near
+    "camera_angle",                                                 # deg between the gaze and the lens
 )
+HFOV_DEG = 60.0   # the camera's field of view taken for the angle to the lens (vision.hfov_deg's default)
 GRIDS = ("cx", "cy", "width", "gaze_yaw", "gaze_pitch", "yaw", "pitch", "seen_by")
 
 
@@ -36,6 +38,15 @@ def features(grids: dict[str, np.ndarray], p: int, q: int | None, frame_size: tu
     else:
         qx = qy = qw = np.full(n, np.nan)
         seen_q = np.zeros(n, bool)
+    # the angle between the gaze and the direction from the face to the lens: small = into the camera (a
+    # peak at no turn, which the turn angles alone give a linear model no way to draw); mirror-free
+    f = (w / 2) / np.tan(np.radians(HFOV_DEG) / 2)
+    ray = np.stack([(cx - w / 2) / f, (cy - h / 2) / f, np.ones(n)], -1)
+    ray /= np.linalg.norm(ray, axis=-1, keepdims=True)
+    yr, pr = np.radians(gy), np.radians(gp)
+    look = np.stack([np.sin(yr) * np.cos(pr), -np.sin(pr), -np.cos(yr) * np.cos(pr)], -1)
+    with np.errstate(invalid="ignore"):
+        camera = np.degrees(np.arccos(np.clip(-np.einsum("ij,ij->i", look, ray), -1, 1)))
     # mirrored so the partner is always to the right: the same look means the same thing whichever side
     # of the picture each person sits on (the two development families sit opposite ways round)
     # (partner not seen: taken to be towards the picture's middle, where the other person usually sits)
@@ -56,7 +67,7 @@ def features(grids: dict[str, np.ndarray], p: int, q: int | None, frame_size: tu
         gy, gp, grids["yaw"][:, p] * side, grids["pitch"][:, p],
         by == 0, by == 1, by == 2,
         seen_q, dx, dy, size, cos, sin, turned,
-        side * (cx - w / 2) / w, (cy - h / 2) / h, fw / w,
+        side * (cx - w / 2) / w, (cy - h / 2) / h, fw / w, camera,
     ], -1).astype(np.float32)
     out[~np.isfinite(cx)] = np.nan
     # a pose-measured head has no pitch: taken as level

@@ -2,7 +2,8 @@
 
     raw rows (tracklet, frame) --merge--> persons P1..Pn (left to right)
         --> role suggestion (adult / child) per person
-        --> per frame: 3D face positions, gaze direction -> angle to each target
+        --> per frame: the cost of each gaze target: the learned model (gaze_model: head and gaze
+            direction against where the partner is) or the angle rules (3D face positions, angle to each)
         --> per person: Viterbi over targets (hysteresis) -> gaze_target per frame
         --> intervals -> gaze episodes, mutual gaze, proximity
 """
@@ -24,7 +25,7 @@ from ..sequence import viterbi
 from ..time import Intervals
 from . import geometry as G
 from .analyser import POSE, RawVision
-from . import corrections, identity
+from . import corrections, gaze_model, identity
 from .gaze_features import SEEN_BY
 
 AWAY, CAMERA = "away", "camera"
@@ -100,7 +101,12 @@ def build(raw: RawVision, frame_times: np.ndarray, *, vision, gaze, analysis_fps
     centre = np.stack([grid("cx"), grid("cy")], -1)
     pos = G.backproject(centre, grid("face_width"), face_m[None, :], K)              # (F, P, 3)
     gyaw, gpitch = G.combine_gaze(grid("yaw"), grid("pitch"), grid("eye_yaw"), grid("eye_pitch"))
-    targets = _targets(pos, G.direction(gyaw, gpitch), gaze)                          # (F, P) int
+    model = gaze.model_path()
+    if model is not None:
+        cost = gaze_model.target_costs(_gaze_grids(grid, gyaw, gpitch), raw.frame_size, _COST_CAP, model)
+        targets = _choose(cost, np.isfinite(grid("x1")), gaze)                       # (F, P) int
+    else:
+        targets = _targets(pos, G.direction(gyaw, gpitch), gaze)
     targets_named = ids + [CAMERA, AWAY]
     signals = _signals(cols, ids, pi, gyaw[fi, pi], gpitch[fi, pi],
                        [targets_named[t] if t >= 0 else "unknown" for t in targets[fi, pi]])
@@ -259,11 +265,24 @@ def _targets(pos: np.ndarray, gdir: np.ndarray, gaze) -> np.ndarray:
         cost[:, p, P] = np.minimum((_angle(g, -pos[:, p]) / gaze.camera_deg) ** 2, _COST_CAP)
         cost[:, p, P + 1] = 1.0
     cost = np.where(np.isnan(cost), np.inf, cost)
-    seen = np.isfinite(gdir).all(-1) & np.isfinite(pos).all(-1)
-    out = np.full((F, P), -1, np.int64)
-    for p in range(P):
+    return _choose(cost, np.isfinite(gdir).all(-1) & np.isfinite(pos).all(-1), gaze)
+
+
+def _choose(cost: np.ndarray, seen: np.ndarray, gaze) -> np.ndarray:
+    """The cheapest target sequence per person (Viterbi, ``gaze.switch_cost`` a change); -1 unseen."""
+    out = np.full(seen.shape, -1, np.int64)
+    for p in range(seen.shape[1]):
         out[:, p] = viterbi(cost[:, p], seen[:, p], gaze.switch_cost)
     return out
+
+
+def _gaze_grids(grid, gyaw: np.ndarray, gpitch: np.ndarray) -> dict[str, np.ndarray]:
+    """The inputs of :func:`gaze_features.features` (its ``GRIDS``), as the signals would give them: the face
+    box's centre and width, the gaze (head and eyes) and the head's direction, what measured each row."""
+    x1, x2 = grid("x1"), grid("x2")
+    return {"cx": (x1 + x2) / 2, "cy": (grid("y1") + grid("y2")) / 2, "width": x2 - x1, "gaze_yaw": gyaw,
+            "gaze_pitch": gpitch, "yaw": grid("yaw"), "pitch": grid("pitch"),
+            "seen_by": np.nan_to_num(grid("source"), nan=-1.0)}
 
 
 def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
