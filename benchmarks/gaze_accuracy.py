@@ -63,13 +63,33 @@ def analysed(clips: list[str], model: str, work: Path) -> dict:
     import vigvision
     from vigvision.config import Config
 
-    rows = []
+    rows, cost = [], [0.0, 0]
     for clip in clips:
         cfg = Config.from_dict({"persons": {"cast": ["adult", "child"]}, "gaze": {"target_model": model}})
         result = vigvision.analyze(video_for(footage_root(), clip), work / clip, config=cfg)
         rows += rows_for(clip, result, list(csv.DictReader(open(LABELS / f"{clip}.csv"))))
+        if model != "angles":
+            cost[0] += model_seconds(result, Path(model))
+            cost[1] += len(result.signals())
     d = {k: np.array([r[k] for r in rows]) for k in ("clip", "time_s", "gaze", "seen", "current")}
+    d["model_ms_per_1000_person_frames"] = 1000 * 1000 * cost[0] / max(cost[1], 1)
     return d
+
+
+def model_seconds(result, model: Path) -> float:
+    """Wall seconds the gaze model's costs take for one analysis' persons (after a warm-up call)."""
+    import time
+
+    from vigvision.vision.gaze_features import grids_from_signals
+    from vigvision.vision.gaze_model import target_costs
+
+    sig = result.signals()
+    grids = grids_from_signals(sig, len(result.frames()), [p["id"] for p in result.persons])
+    size = (result.video["width"], result.video["height"])
+    target_costs(grids, size, 4.0, model)
+    t0 = time.perf_counter()
+    target_costs(grids, size, 4.0, model)
+    return time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
             d = analysed(clips, model, a.work)
             labelled = np.isin(d["gaze"], ("partner", "camera", "object", "elsewhere"))
             result[held][name] = measure(d, labelled, d["current"])
+            if model != "angles":
+                result[held]["model_ms_per_1000_person_frames"] = round(d["model_ms_per_1000_person_frames"], 2)
         print(held, result[held])
     lines = ["# Gaze targets at the labelled times, leave one family out", "",
              "`python -m benchmarks.gaze_accuracy`: the whole analysis (cast adult,child; Viterbi smoothing; "
@@ -100,6 +122,9 @@ def main(argv: list[str] | None = None) -> None:
             lines.append(f"| {held} | {r['clips']} | {name} | {m['labels']} | {m['seen']} | {m['partner_kappa']} | "
                          f"{m['target_kappa']} | {m['mutual_kappa']} ({m['mutual_times']}) | {m['camera_recall']} / "
                          f"{m['camera_as_partner']} ({m['camera_labels']}) |")
+    lines += ["", "The model's cost (features and onnxruntime, all of a clip's person-frames in one batch per person): "
+              + ", ".join(f"{r['model_ms_per_1000_person_frames']} ms per 1,000 person-frames ({h})"
+                          for h, r in result.items()) + "."]
     write_results("gaze_accuracy", result, "\n".join(lines) + "\n")
 
 

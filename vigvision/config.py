@@ -171,6 +171,10 @@ class GazeConfig:
         _check(self.target_model in ("learned", "angles") or
                (self.target_model.endswith(".onnx") and Path(self.target_model).is_file()),
                "gaze.target_model", self.target_model, '"learned", "angles" or an existing .onnx file')
+        defaults = GazeConfig()
+        _check(self.target_model == "angles" or (self.person_deg, self.camera_deg) ==
+               (defaults.person_deg, defaults.camera_deg), "gaze.target_model", self.target_model,
+               '"angles" when gaze.person_deg or gaze.camera_deg is set (the learned model has no angle cones)')
         _check(0 < self.person_deg < 90, "gaze.person_deg", self.person_deg, "in (0, 90)")
         _check(0 < self.camera_deg < 90, "gaze.camera_deg", self.camera_deg, "in (0, 90)")
         _check(self.switch_cost >= 0, "gaze.switch_cost", self.switch_cost, "0 or more")

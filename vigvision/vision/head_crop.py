@@ -2,9 +2,9 @@
 
 The crop is centred on the head box's centre (a face box, or the pose's head where the face was lost) and
 spans ``SPAN`` face widths, so a profile, a turned head and the hands near the mouth stay in it; it is
-area-averaged down to ``CROP_PX`` square (outside the picture is black). Training
-(``benchmarks.gaze_dataset``) and the analysis cut crops with this one function, so the model sees at run
-time what it was trained on.
+area-averaged down to ``CROP_PX`` square (outside the picture is black). ``benchmarks.gaze_dataset`` cuts
+the training crops with it; a face-state model trained on them must be run on crops from this same function
+(none is shipped yet: ``models/face_state.md``).
 """
 from __future__ import annotations
 
