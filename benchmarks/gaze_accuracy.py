@@ -92,6 +92,37 @@ def model_seconds(result, model: Path) -> float:
     return time.perf_counter() - t0
 
 
+def speed(work: Path) -> dict:
+    """The whole analysis of the 1-minute two-face 720p clip of ``benchmarks.speed``, cache cold, with the
+    angle rules, then its persons and roles again with the learned model (the decode pass is the same):
+    seconds per stage and the realtime factor of each."""
+    import time
+
+    import vigvision
+    from vigvision.config import Config
+
+    from .speed import two_faces_clip
+
+    clip = two_faces_clip(60)
+    out = {}
+    for name in ("angles", "learned"):
+        folder = work / f"speed_{clip.stem}"
+        if name == "angles" and folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        t0 = time.perf_counter()
+        result = vigvision.analyze(clip, folder, config=Config.from_dict({"gaze": {"target_model": name}}))
+        wall = time.perf_counter() - t0
+        t = result["timings_s"]
+        out[name] = {"wall_s": round(wall, 2), "persons_s": t.get("persons"), "roles_s": t.get("roles")}
+    whole = out["angles"]["wall_s"]
+    extra = sum((out["learned"][k] or 0) - (out["angles"][k] or 0) for k in ("persons_s", "roles_s"))
+    out["realtime_angles"] = round(60 / whole, 2)
+    out["realtime_learned"] = round(60 / (whole + extra), 2)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "vigvision_gaze_dataset")
@@ -122,6 +153,12 @@ def main(argv: list[str] | None = None) -> None:
             lines.append(f"| {held} | {r['clips']} | {name} | {m['labels']} | {m['seen']} | {m['partner_kappa']} | "
                          f"{m['target_kappa']} | {m['mutual_kappa']} ({m['mutual_times']}) | {m['camera_recall']} / "
                          f"{m['camera_as_partner']} ({m['camera_labels']}) |")
+    result["speed"] = sp = speed(a.work)
+    lines += ["", f"Speed, the 1-minute two-face 720p clip of `benchmarks.speed` in this run: the whole analysis with "
+              f"the angle rules {sp['angles']['wall_s']} s ({sp['realtime_angles']}x realtime); persons + roles "
+              f"{sp['angles']['persons_s']} + {sp['angles']['roles_s']} s with the rules, "
+              f"{sp['learned']['persons_s']} + {sp['learned']['roles_s']} s with the learned model: the whole "
+              f"analysis with it {sp['realtime_learned']}x realtime."]
     lines += ["", "The model's cost (features and onnxruntime, all of a clip's person-frames in one batch per person): "
               + ", ".join(f"{r['model_ms_per_1000_person_frames']} ms per 1,000 person-frames ({h})"
                           for h, r in result.items()) + "."]

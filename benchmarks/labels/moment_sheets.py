@@ -31,7 +31,7 @@ def sheet(frames: list[np.ndarray], times: np.ndarray, header: str, text: str) -
     while len(tiles) % 4:
         tiles.append(np.full_like(tiles[0], 255))
     grid = np.vstack([np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles), 4)])
-    lines = [header] + textwrap.wrap(text, width=150)
+    lines = [header] + textwrap.wrap(text, width=128)
     band = np.full((24 * len(lines) + 10, grid.shape[1], 3), 255, np.uint8)
     for k, line in enumerate(lines):
         cv2.putText(band, line, (6, 22 + 24 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1 + (k == 0))

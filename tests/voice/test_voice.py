@@ -198,7 +198,11 @@ def test_speaker_encoder_tells_apart_two_real_voices(footage):
 
 
 def test_mouth_scores_against_silence_give_both_halves_of_one_voice_to_its_speaker():
-    from vigvision.voice.speakers import VoiceSegment, Voices, assign, mouth_scores
+    from vigvision.voice.attribution import attribute_voices
+    from vigvision.voice.speakers import VoiceSegment, Voices, mouth_scores
+
+    def assign(scores, persons, _min):
+        return [a.person for a in attribute_voices([220.0, 600.0][:len(scores)], scores, ["unknown"] * 2, persons)]
 
     # one person speaks 1-3 s in a low voice and 5-7 s in a high one; the other's mouth is still
     voices = Voices([VoiceSegment(1.0, 3.0, 0), VoiceSegment(5.0, 7.0, 1)], [220.0, 600.0])
@@ -213,8 +217,8 @@ def test_mouth_scores_against_silence_give_both_halves_of_one_voice_to_its_speak
     # two voices, two moving mouths: each to its own
     scores = np.array([[2.0, 0.4], [0.3, 1.2]])
     assert assign(scores, ["P1", "P2"], 0.05) == ["P1", "P2"]
-    # nobody's mouth moves with a voice: unattributed
-    assert assign(np.array([[0.01, -0.3]]), ["P1", "P2"], 0.05) == [None]
+    # one voice, and the only mouth seen moving clearly moves with it
+    assert assign(np.array([[1.5, np.nan]]), ["P1", "P2"], 0.05) == ["P1"]
 
 
 def _tone(f0: float, seconds: float, vibrato: float = 0.03) -> np.ndarray:

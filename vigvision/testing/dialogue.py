@@ -111,7 +111,7 @@ class Dialogue:
 
     audio: np.ndarray
     segments: list[Segment]
-    voices: tuple[str, str]
+    voices: tuple[str, ...]     # speaker 0, 1 (the two faces) and, if any, 2 (off-screen: no face)
     seed: int
     sample_rate: int = RATE
     _noise: dict = field(default_factory=dict, repr=False)
@@ -148,11 +148,14 @@ def room_noise(n: int, sample_rate: int, *, seed: int) -> np.ndarray:
     return (pink + hum).astype(np.float32)
 
 
-def make_dialogue(pair: str = "man-child", *, seed: int = 0, turns: int = 16, level: float = 0.5) -> Dialogue:
-    """Speak a random dialogue of ``turns`` turns with the voices of ``pair`` (see PAIRS)."""
+def make_dialogue(pair: str = "man-child", *, seed: int = 0, turns: int = 16, level: float = 0.5,
+                  off_screen: str | None = None) -> Dialogue:
+    """Speak a random dialogue of ``turns`` turns with the voices of ``pair`` (see PAIRS). ``off_screen``: a
+    third voice (a name of VOICES) that says a line after every fourth turn: speaker 2, who has no face in
+    :func:`write_dialogue_video`."""
     if not espeak_available():
         raise RuntimeError("espeak-ng is needed to generate dialogues (Debian package espeak-ng)")
-    voices = PAIRS[pair]
+    voices = PAIRS[pair] + ((off_screen,) if off_screen else ())
     rng = np.random.default_rng(seed)
     pieces: list[tuple[float, np.ndarray, Segment]] = []
     t = 0.8
@@ -184,6 +187,13 @@ def make_dialogue(pair: str = "man-child", *, seed: int = 0, turns: int = 16, le
                                            "backchannel", "backchannel")))
         t = max(t, seg.end)
         prev = seg
+        if off_screen and k % 4 == 3:
+            text = _ADULT_LINES[int(rng.integers(len(_ADULT_LINES)))]
+            clip = _speak(text, VOICES[off_screen])
+            start = t + float(rng.uniform(0.6, 1.2))
+            extra = Segment(2, round(start, 4), round(start + len(clip) / RATE, 4), text)
+            pieces.append((start, clip, extra))
+            t = extra.end
         speaker = 1 - speaker
     total = t + 1.0
     audio = np.zeros(int(np.ceil(total * RATE)), np.float32)
@@ -195,9 +205,11 @@ def make_dialogue(pair: str = "man-child", *, seed: int = 0, turns: int = 16, le
     return Dialogue((audio * (level / peak)).astype(np.float32), segments, voices, seed)
 
 
-def write_dialogue_video(dialogue: Dialogue, path: str | Path, *, snr_db: float | None = None) -> Path:
-    """The dialogue muxed into the two-face scene of the sample (left face = speaker 0),
-    each face's mouth opening with its own speaker's voice."""
-    utterances = [Utterance("adult" if s.speaker == 0 else "child", s.text, s.start, s.end)
-                  for s in dialogue.segments]
+def write_dialogue_video(dialogue: Dialogue, path: str | Path, *, snr_db: float | None = None,
+                         still: bool = False) -> Path:
+    """The dialogue muxed into the two-face scene of the sample (left face = speaker 0), each face's mouth
+    opening with its own speaker's voice; ``still``: mouths that never move (a still picture with a
+    dialogue track: only the voices can tell who speaks). An off-screen speaker (2) moves no mouth."""
+    utterances = [] if still else [Utterance("adult" if s.speaker == 0 else "child", s.text, s.start, s.end)
+                                   for s in dialogue.segments if s.speaker in (0, 1)]
     return write_scene_video(Path(path), dialogue.noisy(snr_db), utterances)

@@ -3,7 +3,8 @@
     audio --(cached stage: one pass)--> frame features + silero probabilities
           --vocal_frames--> vocal activity (10 ms)
           --find_voices--> voices (V1, V2, ...; lowest pitch first)
-          --mouth_scores / assign--> voice -> person (or None)
+          --mouth_scores + attribute_voices--> voice -> person, or off-screen (mouth, voice type
+            against role, the pair's pitches, together)
           = Speakers (speech segments, voices)
           --take_turns--> turns, metrics.turn_taking
 
@@ -22,7 +23,8 @@ from ..io.audio import Audio
 from ..io.files import save_npz
 from ..records import Person, Segments
 from .features import VoiceFeatures, extract
-from .speakers import Voices, assign, find_voices, mouth_scores
+from .attribution import attribute_voices
+from .speakers import Voices, find_voices, mouth_scores
 from .turns import turn_taking
 from .embedding import embed_windows
 from .vad import SILERO_RATE, Silero, level_gain, noise_floor_db, silero_on_grid, vocal_frames
@@ -114,7 +116,8 @@ def find_speech(voice: VoicePass, n_persons: int, config: Config) -> Voices:
 
 
 def attribute(voice: VoicePass, persons: list[Person], signals, config: Config) -> Speakers:
-    """Voices found and given to the persons whose mouths move with them (see module doc)."""
+    """Voices found and each given to a person, or to nobody seen (off-screen), from the mouths, the
+    voices' pitch against the persons' roles, and each other (:mod:`attribution`)."""
     ids = [p.id for p in persons]
     voices = find_speech(voice, len(ids), config)
     mouth = {}
@@ -123,17 +126,23 @@ def attribute(voice: VoicePass, persons: list[Person], signals, config: Config) 
         for pid in ids:
             rows = sig[(sig.person == pid) & sig.mouth_open.notna()]
             mouth[pid] = (rows.time_s.to_numpy(), rows.mouth_open.to_numpy(dtype=float))
-    scores = mouth_scores(voices, mouth) if mouth else np.zeros((voices.count, 0))
-    owner = assign(scores, list(mouth), config.voice.min_mouth_score)
+    scores = mouth_scores(voices, {pid: mouth.get(pid, (np.zeros(0), np.zeros(0))) for pid in ids})
+    answers = attribute_voices([float(f) for f in voices.f0_median_hz], scores, [p.role for p in persons], ids,
+                               config.voice.min_mouth_score)
     label = [f"V{v + 1}" for v in range(voices.count)]
-    speech = Segments([s.start for s in voices.segments], [s.end for s in voices.segments],
-                      {"person": [owner[s.voice] for s in voices.segments],
-                       "voice": [label[s.voice] for s in voices.segments]})
-    voice_info = [{"id": label[v], "person": owner[v],
+    segs = voices.segments
+    speech = Segments([s.start for s in segs], [s.end for s in segs],
+                      {"person": [answers[s.voice].person for s in segs],
+                       "voice": [label[s.voice] for s in segs],
+                       "off_screen": [answers[s.voice].off_screen for s in segs],
+                       "voice_type": [answers[s.voice].voice_type for s in segs],
+                       "confidence": [answers[s.voice].confidence for s in segs]})
+    voice_info = [{"id": label[v], "person": answers[v].person, "off_screen": answers[v].off_screen,
+                   "voice_type": answers[v].voice_type, "confidence": answers[v].confidence,
                    "f0_median_hz": round(f, 1) if np.isfinite(f) else None,
-                   "vocal_s": round(sum(s.end - s.start for s in voices.segments if s.voice == v), 3),
+                   "vocal_s": round(sum(s.end - s.start for s in segs if s.voice == v), 3),
                    "mouth_scores": {pid: round(float(scores[v, j]), 3) if np.isfinite(scores[v, j]) else None
-                                    for j, pid in enumerate(mouth)}}
+                                    for j, pid in enumerate(ids)}}
                   for v, f in enumerate(voices.f0_median_hz)]
     return Speakers(speech, voice_info)
 
