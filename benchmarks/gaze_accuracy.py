@@ -160,8 +160,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{sp['learned']['persons_s']} + {sp['learned']['roles_s']} s with the learned model: the whole "
               f"analysis with it {sp['realtime_learned']}x realtime."]
     lines += ["", "The model's cost (features and onnxruntime, all of a clip's person-frames in one batch per person): "
-              + ", ".join(f"{r['model_ms_per_1000_person_frames']} ms per 1,000 person-frames ({h})"
-                          for h, r in result.items()) + "."]
+              + ", ".join(f"{result[h]['model_ms_per_1000_person_frames']} ms per 1,000 person-frames ({h})"
+                          for h in FAMILIES) + "."]
     write_results("gaze_accuracy", result, "\n".join(lines) + "\n")
 
 

@@ -198,19 +198,19 @@ def test_interrupt_inside_native_code_still_reads_as_interrupted(capsys, monkeyp
 def test_moments_with_new_settings_says_what_it_re_ran(tmp_path):
     clip = make_video(tmp_path / "clip.mp4", duration_s=3.0, fps=30, bursts_s=[(0.3, 1.2)])
     assert run("analyze", clip.path, "-o", tmp_path / "out", "-q")[0] == 0
-    (tmp_path / "gaze.toml").write_text("[gaze]\nperson_deg = 25.0\n")
+    (tmp_path / "gaze.toml").write_text("[gaze]\nswitch_cost = 2.0\n")
     rc, out, err = run("moments", tmp_path / "out", "--config", tmp_path / "gaze.toml", "-q")
     assert rc == 0, err
     assert "changed: [gaze]; re-ran: persons, speakers, roles, turns, moments in " in err
     assert "reused from the cache: vision, audio, voice" in err
-    (tmp_path / "turns.toml").write_text("[gaze]\nperson_deg = 25.0\n[turns]\npause_s = 1.0\n")
+    (tmp_path / "turns.toml").write_text("[gaze]\nswitch_cost = 2.0\n[turns]\npause_s = 1.0\n")
     rc, out, err = run("moments", tmp_path / "out", "--config", tmp_path / "turns.toml", "-q")
     assert rc == 0 and "changed: [turns]; re-ran: turns, moments in " in err, err
     assert "reused from the cache: vision, audio, voice, persons, speakers, roles" in err
     rc, _, err = run("moments", tmp_path / "out", "--preset", "infant", "-q")
     assert rc == 0 and "changed: [moments]; re-ran: moments in " in err   # the [gaze] setting is kept
     data = json.loads((tmp_path / "out" / "analysis.json").read_text())
-    assert data["config"]["gaze"]["person_deg"] == 25.0 and data["config"]["moments"]["preset"] == "infant"
+    assert data["config"]["gaze"]["switch_cost"] == 2.0 and data["config"]["moments"]["preset"] == "infant"
 
 
 def test_persons_are_corrected_from_the_command_line_and_stay_corrected(sample_video, tmp_path):

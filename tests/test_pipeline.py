@@ -266,7 +266,7 @@ def test_a_changed_setting_reruns_only_what_reads_it(tmp_path, monkeypatch):
     # each section re-runs the stages that read it and those that read their output, nothing else
     people, voices, turns = ["persons", "speakers", "roles", "turns", "moments"], ["speakers", "roles", "turns",
                                                                                   "moments"], ["turns", "moments"]
-    for section, key, value, ran in (("gaze", "person_deg", 25.0, people), ("voice", "vad_threshold", 0.6, voices),
+    for section, key, value, ran in (("gaze", "switch_cost", 2.0, people), ("voice", "vad_threshold", 0.6, voices),
                                      ("turns", "pause_s", 1.0, turns), ("vision", "min_person_s", 0.5, people)):
         done = pipeline.rerank(out, with_(section, key, value))
         assert done.changed == [section] and done.ran == ran, done

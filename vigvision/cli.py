@@ -144,6 +144,12 @@ def summary_text(result) -> str:
                      + (f", median response {lat:.2f} s" if lat is not None else "")
                      + (f"; talk share {who}" if who else "")
                      + f"; {len(tt['initiatives'])} initiatives, {tt['initiatives_responded']} answered")
+        for direction, x in (tt.get("by_role") or {}).items():
+            if x["initiatives"]:
+                a, b = direction.split("_to_")
+                lines.append(f"  {a} started {x['initiatives']} times, the {b} answered {x['answered']}"
+                             + (f" (median {x['answer_latency_median_s']:.1f} s)"
+                                if x["answer_latency_median_s"] is not None else ""))
     missing = [k for k, a in result.data["availability"].items() if not a["available"]]
     for k in missing:
         lines.append(f"  {k}: unavailable ({result.data['availability'][k]['reason']})")

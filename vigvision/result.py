@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from .errors import InputError, ResultError
 from .io.files import atomic_path, dump_json, sha256_file
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 ANALYSIS_FILE = "analysis.json"
 FRAMES_FILE = "frames.parquet"
 SIGNALS_FILE = "signals.parquet"

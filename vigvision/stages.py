@@ -4,9 +4,9 @@
     audio    16 kHz mono, streamed to disk                            [ingest] sample_rate
     voice    frame features, silero speech probabilities, embeddings  (audio)
     persons  tracklets -> persons, roles from faces, gaze, proximity  (vision)   [vision] rest, [persons], [gaze]
-    speakers speech segments, voices given to persons (mouths)        (voice, persons)   [voice]
+    speakers speech segments, voices given to persons or off-screen   (voice, persons)   [voice]
     roles    the roles again with voice pitch; gaze and distances     (vision, persons, speakers)
-    turns    turns, back-channels, metrics.turn_taking                (speakers, persons)   [turns]
+    turns    turns, back-channels, metrics.turn_taking                (speakers, roles)     [turns]
     moments  ranked candidate moments, eye contact, shared joy        (roles, speakers, turns)   [moments]
 
 Every stage's output is cached under a key of the video, its code version, the settings it declares
@@ -192,8 +192,8 @@ def _run_turns(ctx: StageContext) -> None:
     speakers = ctx.inputs["speakers"]
     if speakers is None:
         return
-    ids = {p.id for p in ctx.inputs["persons"].persons}
-    _save(ctx.folder, voice_build.take_turns(speakers, ids, ctx.info.duration_s, ctx.config))
+    roles = {p.id: p.role for p in ctx.inputs["roles"].persons}
+    _save(ctx.folder, voice_build.take_turns(speakers, roles, ctx.info.duration_s, ctx.config))
 
 
 @dataclass
@@ -254,11 +254,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("voice", 3, ("ingest.sample_rate",), ("audio",), _run_voice, voice_build.VoicePass.load, weight=0.08),
     Stage("persons", 8, PEOPLE_SETTINGS, ("vision",), _run_persons, vision_persons.VisionResult.load,
           weight=0.01, options=("roles", "corrections")),
-    Stage("speakers", 1, section("voice"), ("voice", "persons"), _run_speakers, _loader(voice_build.Speakers),
+    Stage("speakers", 3, section("voice"), ("voice", "persons"), _run_speakers, _loader(voice_build.Speakers),
           weight=0.01),
     Stage("roles", 5, PEOPLE_SETTINGS, ("vision", "persons", "speakers"), _run_roles,
           vision_persons.VisionResult.load, weight=0.01, options=("roles", "corrections")),
-    Stage("turns", 1, section("turns"), ("speakers", "persons"), _run_turns, _loader(voice_build.Turns), weight=0.005),
+    Stage("turns", 2, section("turns"), ("speakers", "roles"), _run_turns, _loader(voice_build.Turns), weight=0.005),
     Stage("moments", 1, (*section("moments"), "ingest.analysis_fps", "gaze.bridge_gap_s", "gaze.min_episode_s"),
           ("roles", "speakers", "turns"), _run_moments, _loader(Ranked), weight=0.005),
 )

@@ -32,7 +32,13 @@ def analysis(with_faces=True, with_voice=True) -> Analysis:
         data["metrics"]["shared_joy"] = {"score": 0.12, "bursts": 0, "per_child": {"P2": {"laughing_s": 1.5}}}
     if with_voice:
         data["metrics"]["turn_taking"] = {"turns": 3, "switches": 2, "response_latency_s": {"median": 1.0,
-                                          "iqr": [0.5, 1.5], "n": 2}, "talk_share": {"P1": 0.6, "P2": 0.4}}
+                                          "iqr": [0.5, 1.5], "n": 2}, "talk_share": {"P1": 0.6, "P2": 0.4},
+                                          "initiatives": [{"start": 3.0, "by": "P2", "response_by": None},
+                                                          {"start": 70.0, "by": "P1", "response_by": "P2"}],
+                                          "by_role": {"child_to_adult": {"initiatives": 1, "answered": 0,
+                                                                         "answered_share": 0.0},
+                                                      "adult_to_child": {"initiatives": 1, "answered": 1,
+                                                                         "answer_latency_median_s": 0.5}}}
     return Analysis(Path("/x/family.vigvision"), data)
 
 
@@ -47,6 +53,9 @@ def test_one_row_per_video_names_its_video_version_and_config():
     blind = video_row(analysis(with_faces=False))
     assert blind["eye_contact_episodes"] is None and blind["turn_taking_turns"] == 3
     assert row["shared_joy_score"] == 0.12 and row["child_laughing_s"] == 1.5 and blind["shared_joy_score"] is None
+    assert (row["child_initiatives"], row["child_to_adult_answered"], row["adult_to_child_answered"],
+            row["adult_to_child_answer_latency_median_s"]) == (1, 0, 1, 0.5)
+    assert blind["child_initiatives"] == 1 and video_row(analysis(with_voice=False))["child_initiatives"] is None
     # columns are named by role, never by this video's ids, so a study's rows line up
     assert not [c for c in row if "_P1" in c or "_P2" in c or "_V1" in c]
 
@@ -91,6 +100,8 @@ def test_minute_rows_count_what_starts_in_each_minute():
     assert [r["mutual_gaze_s"] for r in rows] == [3.0, 1.0, 0.0]          # 59-61 s is split at the minute
     assert [r["turns"] for r in rows] == [2, 1, 0]                        # back-channels are not turns
     assert [r["switches"] for r in rows] == [1, 1, 0]
+    assert [r["adult_initiatives_answered_by_child"] for r in rows] == [0, 1, 0]
+    assert [r["child_initiatives"] for r in rows] == [1, 0, 0]
     silent = minute_rows(analysis(with_voice=False))
     assert all(r["turns"] is None and r["vocal_s"] is None for r in silent)
 

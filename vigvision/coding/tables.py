@@ -56,6 +56,15 @@ def video_row(result: Analysis) -> dict:
     row["response_latency_median_s"] = lat.get("median")
     iqr = lat.get("iqr") or [None, None]
     row["response_latency_q1_s"], row["response_latency_q3_s"] = iqr
+    exchanges = (tt or {}).get("by_role") or {}
+    for direction in ("child_to_adult", "adult_to_child"):
+        x = exchanges.get(direction) or {}
+        first = direction.split("_")[0]
+        row[f"{first}_initiatives"] = x.get("initiatives") if tt else None
+        row[f"{direction}_answered"] = x.get("answered") if tt else None
+        row[f"{direction}_answered_share"] = x.get("answered_share")
+        row[f"{direction}_answer_latency_median_s"] = x.get("answer_latency_median_s")
+        row[f"{first}_initiatives_per_minute"] = x.get("initiatives_per_minute")
     ids = {p["id"] for p in result.persons}
     shares = (tt or {}).get("talk_share") or {}
     # voices given to no person seen: their share is time nobody on screen can be credited with
@@ -106,6 +115,8 @@ def minute_rows(result: Analysis) -> list[dict]:
     turns = sorted((t for t in result.turns if t["kind"] == "turn"), key=lambda t: t["start"])
     switch_at = [b["start"] for a, b in zip(turns, turns[1:]) if a["speaker"] != b["speaker"]]
     has_faces, has_voice = bool(result.persons), result.data["availability"]["voice"]["available"]
+    role = {p["id"]: p["role"] for p in result.persons}
+    initiatives = ((result.metrics.get("turn_taking") or {}).get("initiatives")) or []
     rows = []
     for k in range(max(1, math.ceil(duration / 60))):
         span = Span(60.0 * k, min(60.0 * (k + 1), duration) if duration else 60.0 * (k + 1))
@@ -115,7 +126,14 @@ def minute_rows(result: Analysis) -> list[dict]:
                      "mutual_gaze_s": round(mutual.crop(span).total, 3) if has_faces else None,
                      "turns": sum(span.start <= t["start"] < span.end for t in turns) if has_voice else None,
                      "switches": sum(span.start <= t < span.end for t in switch_at) if has_voice else None,
-                     "vocal_s": round(vocal.crop(span).total, 3) if has_voice else None})
+                     "vocal_s": round(vocal.crop(span).total, 3) if has_voice else None,
+                     **{f"{a}_initiatives_answered_by_{b}": sum(
+                         span.start <= i["start"] < span.end and role.get(i["by"]) == a
+                         and role.get(i["response_by"]) == b for i in initiatives) if has_voice else None
+                        for a, b in (("child", "adult"), ("adult", "child"))},
+                     **{f"{a}_initiatives": sum(span.start <= i["start"] < span.end and role.get(i["by"]) == a
+                                                for i in initiatives) if has_voice else None
+                        for a in ("child", "adult")}})
     return rows
 
 

@@ -54,7 +54,12 @@ def build(ix: Interaction, cfg: MomentsConfig) -> Timeline:
         for span in smiling(ix, pid, cfg).support(0.2):
             rows.append((f"{who}: smile", pid, "smiles", span.start, span.end))
     for s in ix.speech.where(person=lambda who: not who):
-        rows.append(("voice not matched to a face", None, f"voice {s.get('voice') or '?'}", s["start"], s["end"]))
+        kind = f"{s.get('voice_type')} " if s.get("voice_type") else ""
+        if s.get("off_screen"):      # a voice of nobody seen: the filming practitioner, a sibling
+            rows.append(("off-screen voice", None, f"an off-screen {kind}voice ({s.get('voice') or '?'})",
+                         s["start"], s["end"]))
+        else:
+            rows.append(("voice not matched to a face", None, f"voice {s.get('voice') or '?'}", s["start"], s["end"]))
     for m in ix.mutual_gaze:
         rows.append(("mutual gaze", None, "look at each other", m["start"], m["end"]))
     dist = [_distance(ix, a, b) for a, b in ix.pairs()]

@@ -11,14 +11,15 @@ picture), chosen jointly for all voices so the answers fit together. The score o
   with is evidence against the still mouths. A mouth not seen while v was heard adds nothing. Movement under
   ``min_mouth_score`` counts as none.
 - **voice type against role**: ``ln(P(voice | role) / 0.5)`` with P(child-like | f0) from the voice's median
-  pitch (:func:`child_likeness`): below 165 Hz a man's voice, never a child's; above 450 Hz squeals and
-  babble; between, weak evidence (mothers' infant-directed speech reaches 300-400 Hz). A person of unknown
-  role adds nothing.
+  pitch (:func:`child_likeness`): below 165 Hz a man's voice, never a child's; above it only weak evidence,
+  because a mother's infant-directed speech reaches 300-750 Hz, where infants squeal and babble (on the
+  labelled lookit-laughter clips nearly every voice above 400 Hz is the parent's). A person of unknown role
+  adds nothing.
 - **the pair**: where one voice goes to an adult and another to a child, the child's voice being the higher
-  adds up to ``ORDER_WEIGHT`` (less for the reverse): a higher voice is the better guess for the child even
-  when neither pitch is extreme on its own.
-- **everyone seen speaks**: ``COVER_BONUS`` for each person given at least one voice (one person's voice is
-  often found as two, so a person may take several).
+  adds up to ``ORDER_WEIGHT`` (less for the reverse): a tie-breaker where nothing else tells.
+- **the adult speaks**: ``SPEAKS_BONUS`` for each adult (or person of unknown role) given at least one
+  voice: the adult of a VIG film talks, a young child may not (one person's voice is often found as two, so a
+  person may take several). A child is given a voice on evidence: a mouth, a pitch, or the pair.
 - **off-screen**: ``-OFF_SCREEN_COST`` for a voice given to nobody seen.
 
 Each voice's confidence is the logistic of how much worse the best joint answer with a different answer for
@@ -34,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 MOUTH_WEIGHT = 2.0
-ORDER_WEIGHT = 1.0
+ORDER_WEIGHT = 0.3
 ORDER_OCTAVES = 0.3      # a pitch difference this large (in octaves) gives the whole ORDER_WEIGHT
-COVER_BONUS = 0.5
+SPEAKS_BONUS = 0.5
 OFF_SCREEN_COST = 1.0
 MAX_JOINT = 20000
 MAN_HZ, SQUEAL_HZ = 165.0, 450.0
@@ -55,15 +56,15 @@ class VoiceAnswer:
 
 
 def child_likeness(f0_hz: float | None) -> float | None:
-    """P(the voice is a child's | its median pitch): 0.02 below MAN_HZ, 0.3-0.7 rising with log pitch up to
-    SQUEAL_HZ, 0.8 above it; None without a pitch."""
+    """P(the voice is a child's | its median pitch): 0.02 below MAN_HZ, 0.45-0.6 rising with log pitch up to
+    SQUEAL_HZ, 0.65 above it; None without a pitch."""
     if f0_hz is None or not math.isfinite(f0_hz) or f0_hz <= 0:
         return None
     if f0_hz < MAN_HZ:
         return 0.02
     if f0_hz >= SQUEAL_HZ:
-        return 0.8
-    return 0.3 + 0.4 * math.log2(f0_hz / MAN_HZ) / math.log2(SQUEAL_HZ / MAN_HZ)
+        return 0.65
+    return 0.45 + 0.15 * math.log2(f0_hz / MAN_HZ) / math.log2(SQUEAL_HZ / MAN_HZ)
 
 
 def attribute_voices(f0_hz: list[float | None], mouth: np.ndarray, roles: list[str], persons: list[str],
@@ -116,7 +117,7 @@ def _pair_scores(mouth: np.ndarray, likeness: list[float | None], roles: list[st
 def _joint_score(answer: tuple[int, ...], single: np.ndarray, f0_hz: list[float | None], roles: list[str],
                  P: int) -> float:
     score = float(sum(single[v, k] for v, k in enumerate(answer)))
-    score += COVER_BONUS * len({k for k in answer if k < P})
+    score += SPEAKS_BONUS * len({k for k in answer if k < P and roles[k] != "child"})
     for a, b in itertools.permutations(range(len(answer)), 2):
         ka, kb = answer[a], answer[b]
         if ka < P and kb < P and roles[ka] == "adult" and roles[kb] == "child":

@@ -25,7 +25,7 @@ from ..records import Person, Segments
 from .features import VoiceFeatures, extract
 from .attribution import attribute_voices
 from .speakers import Voices, find_voices, mouth_scores
-from .turns import turn_taking
+from .turns import by_role, turn_taking
 from .embedding import embed_windows
 from .vad import SILERO_RATE, Silero, level_gain, noise_floor_db, silero_on_grid, vocal_frames
 
@@ -147,11 +147,14 @@ def attribute(voice: VoicePass, persons: list[Person], signals, config: Config) 
     return Speakers(speech, voice_info)
 
 
-def take_turns(speakers: Speakers, ids: set[str], duration_s: float, config: Config) -> Turns:
-    """Turns, back-channels and metrics.turn_taking: a speaker is the person given the voice, or the
-    voice itself where no face was matched to it (so those still take turns)."""
+def take_turns(speakers: Speakers, roles: dict[str, str], duration_s: float, config: Config) -> Turns:
+    """Turns, back-channels and metrics.turn_taking (with ``by_role``: child -> adult and adult -> child):
+    a speaker is the person given the voice, or the voice itself where no face was matched to it (so those
+    still take turns). ``roles``: person id -> role."""
+    ids = set(roles)
     segments = [{"start": s["start"], "end": s["end"], "speaker": s["person"] or s["voice"]} for s in speakers.speech]
     turns, metrics = turn_taking(segments, duration_s, config.turns)
+    metrics["by_role"] = by_role(metrics, metrics.pop("switch_list"), roles, duration_s)
     for t in turns:
         t["person"] = t["speaker"] if t["speaker"] in ids else None
     metrics["voices"] = speakers.voices

@@ -137,5 +137,30 @@ def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tu
         "settings": {"pause_s": cfg.pause_s, "backchannel_max_s": cfg.backchannel_max_s,
                      "initiative_silence_s": cfg.initiative_silence_s, "response_window_s": cfg.response_window_s},
     }
+    metrics["switch_list"] = switches
     out_turns = [{"start": r.start, "end": r.end, "speaker": r.speaker, "kind": r.kind} for r in runs]
     return out_turns, metrics
+
+
+DIRECTIONS = (("child", "adult"), ("adult", "child"))
+
+
+def by_role(metrics: dict, switches: list[dict], roles: dict[str, str], duration_s: float) -> dict:
+    """Turn-taking between roles: for child -> adult and adult -> child, the initiatives of the first
+    (a turn after silence), how many the second answered within the response window, the answers'
+    latency, the initiatives per minute, and the switches from one to the other with their latency.
+    ``roles``: speaker -> adult / child (speakers of no person, e.g. an off-screen voice, take no part)."""
+    minutes = duration_s / 60 if duration_s > 0 else float("nan")
+    out = {}
+    for a, b in DIRECTIONS:
+        started = [i for i in metrics["initiatives"] if roles.get(i["by"]) == a]
+        answered = [i for i in started if roles.get(i["response_by"]) == b]
+        lat = [i["response_latency_s"] for i in answered]
+        sw = [s["latency_s"] for s in switches if roles.get(s["from"]) == a and roles.get(s["to"]) == b]
+        out[f"{a}_to_{b}"] = {
+            "initiatives": len(started), "answered": len(answered),
+            "answered_share": round(len(answered) / len(started), 3) if started else None,
+            "answer_latency_median_s": round(float(np.median(lat)), 3) if lat else None,
+            "initiatives_per_minute": round(len(started) / minutes, 3) if minutes == minutes else None,
+            "switches": len(sw), "switch_latency_median_s": round(float(np.median(sw)), 3) if sw else None}
+    return out
