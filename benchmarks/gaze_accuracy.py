@@ -82,13 +82,14 @@ def model_seconds(result, model: Path) -> float:
 
     from vigvision.vision.gaze_features import grids_from_signals
     from vigvision.vision.gaze_model import target_costs
+    from vigvision.vision.persons import _COST_CAP
 
     sig = result.signals()
     grids = grids_from_signals(sig, len(result.frames()), [p["id"] for p in result.persons])
     size = (result.video["width"], result.video["height"])
-    target_costs(grids, size, 4.0, model)
+    target_costs(grids, size, _COST_CAP, model)
     t0 = time.perf_counter()
-    target_costs(grids, size, 4.0, model)
+    target_costs(grids, size, _COST_CAP, model)
     return time.perf_counter() - t0
 
 

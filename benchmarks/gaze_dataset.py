@@ -9,7 +9,7 @@ x), and for each labelled time the person's features are taken at the nearest an
 person was found at the labelled times, per clip (benchmarks/results/persons_found.{json,md}; a person the
 labels say is out of the picture does not count). Written as one .npz (features, gaze and
 face labels, clip, family, time, side, seen, the lookit role, the head box, the mesh's smile and mouth opening
-there, and the head crop of ``vigvision.vision.head_crop`` from the labelled frame) for
+there, and the head crop of ``benchmarks.head_crop`` from the labelled frame) for
 ``models/train_gaze_target.py`` and ``models/train_face_state.py``, which need torch; this step needs only
 vigvision. 3dC3SQ has no labels and never enters.
 """
@@ -90,7 +90,7 @@ def child_sides(root: Path) -> dict[str, dict[str, str]]:
 def add_crops(video: Path, rows: list[dict]) -> None:
     """Each row's head crop (``head_crop``) from the frame at its labelled time, placed by the head box of
     the nearest analysed frame; zeros where the person was not seen."""
-    from vigvision.vision.head_crop import CROP_PX, head_crop
+    from .head_crop import CROP_PX, head_crop
 
     from .labels.person_sheets import frames_at
 

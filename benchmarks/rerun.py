@@ -23,7 +23,7 @@ from .report import footage_root, join_clips, write_results
 from .speed import measure_decode
 
 FAMILIES = ("2UWdXP", "6c6MZQ")
-CHANGES = [("moments", "w_mutual_gaze", 4.0), ("moments", "preset", "infant"), ("gaze", "person_deg", 22.0),
+CHANGES = [("moments", "w_mutual_gaze", 4.0), ("moments", "preset", "infant"), ("gaze", "switch_cost", 2.0),
            ("turns", "pause_s", 1.0), ("voice", "vad_threshold", 0.6), ("vision", "min_person_s", 2.0),
            ("vision", "detect_every", 4)]
 

@@ -190,7 +190,7 @@ def whole_path(work: Path) -> list[dict]:
             hyp.setdefault(key, []).append((s["start"], s["end"]))
         hyp_iv = {k: Intervals(v) for k, v in hyp.items()}
         truth = {k: d.vocal(k) for k in range(len(d.voices))}
-        fused = attribution_accuracy(truth, hyp_iv, d.duration_s, mapping={"P1": 0, "P2": 1, "off-screen": 2})
+        fused = attribution_accuracy(truth, hyp_iv, d.duration_s, mapping={k: v for k, v in {"P1": 0, "P2": 1, "off-screen": 2}.items() if v in truth})
         roles = {p["id"]: p["role"] for p in result.persons}
         row = {"pair": pair, "mouths": "still" if still else "moving", "off_screen_voice": off, "snr_db": 10,
                "attribution_accuracy_persons": fused, "speakers_found": sorted(hyp), "roles": roles,

@@ -4,7 +4,7 @@
     python -m benchmarks.gaze_dataset --work /tmp/gds               # crops at the labelled times (no torch)
     python models/train_face_state.py /tmp/gds/gaze_dataset.npz [--ship]
 
-The crops are those of vigvision.vision.head_crop (64 px, 1.6 face widths around the head box, placed by the
+The crops are those of benchmarks.head_crop (64 px, 1.6 face widths around the head box, placed by the
 face or, where the face was lost, the body pose), cut from the labelled frames. For each development family
 of lookit-laughter (6c6MZQ, 2UWdXP) a model is trained on the other family and the other labelled clips and
 measured on it, at the labelled times: the child's smile-or-laugh AUC (a labelled time where vigvision did
@@ -30,6 +30,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_gaze_target import FAMILIES, FOLDS, kappa  # noqa: E402  (and the repository's benchmarks)
+
+from benchmarks.laughter import roc_auc  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = HERE.parent / "vigvision" / "models" / "face_state.onnx"
@@ -114,13 +116,9 @@ def export(model: FaceState, path: Path) -> None:
 
 
 def auc(score: np.ndarray, truth: np.ndarray) -> float:
-    """ROC AUC (ties counted half)."""
-    pos, neg = score[truth], score[~truth]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    greater = (pos[:, None] > neg[None, :]).mean()
-    ties = (pos[:, None] == neg[None, :]).mean()
-    return float(greater + 0.5 * ties)
+    """ROC AUC (ties counted half; nan without both kinds)."""
+    value = roc_auc(list(score), list(truth))
+    return float("nan") if value is None else value
 
 
 def measure(d: dict, rows: np.ndarray, joy: np.ndarray, states: np.ndarray | None) -> dict:
@@ -148,7 +146,7 @@ def main(dataset: str) -> None:
     usable = labelled & d["seen"]
     y = np.array([CLASSES.index(f) if f in CLASSES else -1 for f in d["face"]])
     w = np.where(d["certainty"] == "sure", 1.0, UNSURE)
-    report = {"crop": "vigvision.vision.head_crop", "folds": {}}
+    report = {"crop": "benchmarks.head_crop", "folds": {}}
     for held in FAMILIES:
         fit = usable & (d["family"] != held)
         model = train(d["crops"][fit], y[fit], w[fit])

@@ -150,7 +150,7 @@ def main(dataset: str) -> None:
     hidden, mask = cv.pop("shape")
     model = train(d["x"][usable], y_all[usable], mask, hidden)
     report["shipped"] = cv
-    # shipped only when asked (--ship): the analysis does not read it until a model beats the angle rules
+    # shipped only when asked (--ship): the shipped model is what every analysis reads
     export(model, SHIPPED if "--ship" in sys.argv else FOLDS / "gaze_target_all.onnx", d["x"].shape[1])
     report["shipped_trained_on"] = int(usable.sum())
     (FOLDS / "report.json").write_text(json.dumps(report, indent=1))

@@ -146,8 +146,9 @@ class GazeConfig:
         counts as looking at that person.
     camera_deg: gaze within this angle of the direction to the camera counts as
         looking at the camera. (person_deg and camera_deg: the angle rules only.)
-    switch_cost: hysteresis: how much evidence (in units of squared angle / tolerance)
-        a change of target needs, so one noisy frame does not flip it.
+    switch_cost: hysteresis: how much evidence a change of target needs, so one noisy frame
+        does not flip it (units: -2 ln p of the learned model; squared angle / tolerance for the
+        angle rules, on the same scale).
     min_episode_s: gaze and mutual-gaze episodes shorter than this are dropped.
     bridge_gap_s: gaps up to this long inside an episode (blinks, lost frames) are bridged.
     close_m: faces nearer than this (estimated metres) count as close.
@@ -198,9 +199,9 @@ class VoiceConfig:
         stretch; higher = fewer, longer segments.
     merge_distance: two voice clusters nearer than this (pitch in 0.15-octave units,
         timbre in standard deviations) are taken as one voice.
-    min_mouth_score: how much more (in standard deviations) a person's mouth must move
-        while a voice is heard for that voice to be given to them; below it the voice
-        stays unattributed (someone off-screen, or a face not seen).
+    min_mouth_score: mouth movement with a voice (in standard deviations, against silence) below
+        this counts as none; who a voice belongs to is then told by its pitch against the
+        roles and the other voices (vigvision.voice.attribution).
     split_overlaps: where two voices of different pitch sound at once (a frame that two
         pitch periods explain far better than one), give the frame to both voices.
     """

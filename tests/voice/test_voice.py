@@ -201,7 +201,7 @@ def test_mouth_scores_against_silence_give_both_halves_of_one_voice_to_its_speak
     from vigvision.voice.attribution import attribute_voices
     from vigvision.voice.speakers import VoiceSegment, Voices, mouth_scores
 
-    def assign(scores, persons, _min):
+    def assign(scores, persons):   # roles unknown: the mouths decide
         return [a.person for a in attribute_voices([220.0, 600.0][:len(scores)], scores, ["unknown"] * 2, persons)]
 
     # one person speaks 1-3 s in a low voice and 5-7 s in a high one; the other's mouth is still
@@ -213,12 +213,12 @@ def test_mouth_scores_against_silence_give_both_halves_of_one_voice_to_its_speak
     listener = 0.05 + 0.005 * rng.standard_normal(len(t))
     scores = mouth_scores(voices, {"P1": (t, listener), "P2": (t, speaker)})
     assert (scores[:, 1] > 1).all() and (np.abs(scores[:, 0]) < 0.5).all()
-    assert assign(scores, ["P1", "P2"], 0.05) == ["P2", "P2"]
+    assert assign(scores, ["P1", "P2"]) == ["P2", "P2"]
     # two voices, two moving mouths: each to its own
     scores = np.array([[2.0, 0.4], [0.3, 1.2]])
-    assert assign(scores, ["P1", "P2"], 0.05) == ["P1", "P2"]
+    assert assign(scores, ["P1", "P2"]) == ["P1", "P2"]
     # one voice, and the only mouth seen moving clearly moves with it
-    assert assign(np.array([[1.5, np.nan]]), ["P1", "P2"], 0.05) == ["P1"]
+    assert assign(np.array([[1.5, np.nan]]), ["P1", "P2"]) == ["P1"]
 
 
 def _tone(f0: float, seconds: float, vibrato: float = 0.03) -> np.ndarray:

@@ -1,7 +1,7 @@
 """What a learned gaze-target model reads of one person looking, in one frame, with one partner.
 
-The same function serves training (from an analysis' signals.parquet, ``grids_from_signals``) and, once a
-model ships, the analysis, which must build its grids the same way (face box width, not the mesh's
+The same function serves training (from an analysis' signals.parquet, ``grids_from_signals``) and the
+analysis (``gaze_model``, the shipped model), which must build its grids the same way (face box width, not the mesh's
 cheek-to-cheek width) so that what the model is trained on is what it is given. Inputs are per-frame, per-person grids (NaN where a person
 is not seen); the output is one row of ``FEATURES`` per frame for person ``p`` with partner ``q``, mirrored
 so that the partner is to the right (yaws, the partner's offset and one's place in the picture change sign).
@@ -19,7 +19,9 @@ FEATURES = (
     "place_x", "place_y", "face_size",                              # where I am in the picture, how near
     "camera_angle",                                                 # deg between the gaze and the lens
 )
-HFOV_DEG = 60.0   # the camera's field of view taken for the angle to the lens (vision.hfov_deg's default)
+# the camera's field of view taken for the angle to the lens: vision.hfov_deg's default, fixed because the
+# model was trained with it (a camera set otherwise still reads the lens angle as from a 60-degree one)
+HFOV_DEG = 60.0
 GRIDS = ("cx", "cy", "width", "gaze_yaw", "gaze_pitch", "yaw", "pitch", "seen_by")
 
 

@@ -20,8 +20,9 @@ from .gaze_features import features
 CLASSES = ("partner", "camera", "object", "elsewhere")
 
 
-@lru_cache(maxsize=2)
-def _session(path: str):
+@lru_cache(maxsize=4)
+def _session(path: str, mtime_ns: int):
+    """One session per model file and version of it (a model retrained in place is read again)."""
     from ..models.runtime import session
 
     return session(path)
@@ -31,7 +32,7 @@ def probabilities(x: np.ndarray, model: Path = MODEL) -> np.ndarray:
     """(N, 4) probabilities of CLASSES for (N, len(FEATURES)) finite inputs."""
     if not len(x):
         return np.zeros((0, len(CLASSES)), np.float32)
-    return _session(str(model)).run(None, {"features": x.astype(np.float32)})[0]
+    return _session(str(model), Path(model).stat().st_mtime_ns).run(None, {"features": x.astype(np.float32)})[0]
 
 
 def target_costs(grids: dict[str, np.ndarray], frame_size: tuple[int, int], cap: float,
@@ -47,8 +48,8 @@ def target_costs(grids: dict[str, np.ndarray], frame_size: tuple[int, int], cap:
             seen = np.isfinite(x).all(-1)
             prob = np.full((F, len(CLASSES)), np.nan)
             prob[seen] = probabilities(x[seen], model)
-            if q is not None:
-                cost[:, p, q] = _cost(prob[:, 0], cap)
+            if q is not None:   # a person not seen in a frame is no target there (as for the angle rules)
+                cost[:, p, q] = np.where(np.isfinite(grids["cx"][:, q]), _cost(prob[:, 0], cap), np.inf)
             camera += prob[:, 1] / len(partners)
             away += (prob[:, 2] + prob[:, 3]) / len(partners)
         cost[:, p, P] = _cost(camera, cap)

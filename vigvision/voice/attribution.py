@@ -47,7 +47,8 @@ OFF_SCREEN = "off-screen"
 @dataclass(frozen=True)
 class VoiceAnswer:
     """Who a voice belongs to: ``person`` (an id) or None; ``off_screen`` when it is nobody seen;
-    ``voice_type`` adult / child (what the pitch suggests; None without pitch); ``confidence`` 0.5-1."""
+    ``voice_type`` adult (below MAN_HZ) / child (SQUEAL_HZ and above) / None (between, or no pitch: the
+    pitch does not tell); ``confidence`` 0.5-1."""
 
     person: str | None
     off_screen: bool
@@ -76,20 +77,22 @@ def attribute_voices(f0_hz: list[float | None], mouth: np.ndarray, roles: list[s
     if V == 0:
         return []
     likeness = [child_likeness(f) for f in f0_hz]
-    types = [None if c is None else ("child" if c >= 0.5 else "adult") for c in likeness]
+    types = [None if f is None or not math.isfinite(f) else "adult" if f < MAN_HZ else "child" if f >= SQUEAL_HZ
+             else None for f in f0_hz]
     pair = _pair_scores(mouth, likeness, roles, min_mouth_score) if P else np.zeros((V, 0))
     # answer index: 0..P-1 a person, P off-screen
     single = np.concatenate([pair, np.full((V, 1), -OFF_SCREEN_COST)], axis=1)
     if (P + 1) ** V <= MAX_JOINT:
         scored = [(_joint_score(a, single, f0_hz, roles, P), a) for a in itertools.product(range(P + 1), repeat=V)]
-    else:   # too many to try: each voice its own best answer
+    else:   # too many to try: each voice its own best answer, each sure by its own margin
         best = tuple(int(np.argmax(row)) for row in single)
         scored = [(_joint_score(best, single, f0_hz, roles, P), best)]
     top_score, top = max(scored, key=lambda sa: sa[0])
     out = []
     for v in range(V):
         others = [s for s, a in scored if a[v] != top[v]]
-        margin = top_score - max(others) if others else 4.0
+        margin = (top_score - max(others) if others else
+                  float(single[v, top[v]] - np.max(np.delete(single[v], top[v]))) if single.shape[1] > 1 else 4.0)
         conf = round(1.0 / (1.0 + math.exp(-margin)), 3)
         k = top[v]
         out.append(VoiceAnswer(persons[k] if k < P else None, k == P, types[v], conf))

@@ -25,7 +25,7 @@ from ..records import Person, Segments
 from .features import VoiceFeatures, extract
 from .attribution import attribute_voices
 from .speakers import Voices, find_voices, mouth_scores
-from .turns import by_role, turn_taking
+from .turns import turn_taking
 from .embedding import embed_windows
 from .vad import SILERO_RATE, Silero, level_gain, noise_floor_db, silero_on_grid, vocal_frames
 
@@ -153,8 +153,7 @@ def take_turns(speakers: Speakers, roles: dict[str, str], duration_s: float, con
     still take turns). ``roles``: person id -> role."""
     ids = set(roles)
     segments = [{"start": s["start"], "end": s["end"], "speaker": s["person"] or s["voice"]} for s in speakers.speech]
-    turns, metrics = turn_taking(segments, duration_s, config.turns)
-    metrics["by_role"] = by_role(metrics, metrics.pop("switch_list"), roles, duration_s)
+    turns, metrics = turn_taking(segments, duration_s, config.turns, roles)
     for t in turns:
         t["person"] = t["speaker"] if t["speaker"] in ids else None
     metrics["voices"] = speakers.voices

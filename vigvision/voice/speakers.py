@@ -8,7 +8,8 @@ by their mouths.
         --a Gaussian per voice on frame features (pitch, timbre, embedding axes), Viterbi with a
           switch cost, re-fitted until stable--> one voice per frame
         --frames two pitch periods explain (overlap.py)--> the second voice's overlapping segments
-        --each visible person's mouth movement with each voice, against silence--> voice -> person or None
+        --each visible person's mouth movement with each voice, against silence--> mouth scores
+          (who each voice belongs to: :mod:`attribution`)
 
 Pitch is in octaves scaled so that a 0.15 octave (~11%) difference weighs one unit;
 timbre (MFCC 1-12) and the embedding axes are scaled by their spread in this recording.
@@ -359,22 +360,4 @@ def mouth_scores(voices: Voices, mouth: dict[str, tuple[np.ndarray, np.ndarray]]
                 other = anyone & ~own
                 base = move[other].mean() if other.sum() >= 3 else move.mean()
             out[v, j] = (move[own].mean() - base) / spread
-    return out
-
-
-def assign(scores: np.ndarray, persons: list[str], min_score: float) -> list[str | None]:
-    """Voice -> the person whose mouth moves most with it; None where no person's mouth moves
-    with the voice by ``min_score`` (someone off-screen), or where a person's mouth was not seen
-    while it was heard (they may be the one speaking: a hidden mouth is no evidence). Two voices
-    may go to one person: one person's voice is often found as two, and against silence a
-    listener's mouth does not score."""
-    out: list[str | None] = [None] * scores.shape[0]
-    if not persons or not scores.size:
-        return out
-    for v, row in enumerate(scores):
-        if np.isnan(row).any():
-            continue
-        c = int(np.argmax(row))
-        if row[c] >= min_score:
-            out[v] = persons[c]
     return out

@@ -83,8 +83,10 @@ def mark_backchannels(runs: list[Run], max_s: float, pause_s: float) -> list[Run
     return sorted(merged, key=lambda x: (x.start, x.speaker))
 
 
-def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tuple[list[dict], dict]:
-    """(turns for analysis.json, metrics.turn_taking) from segments with speaker/start/end."""
+def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig,
+                roles: dict[str, str] | None = None) -> tuple[list[dict], dict]:
+    """(turns for analysis.json, metrics.turn_taking) from segments with speaker/start/end; with ``roles``
+    (speaker -> adult / child) also ``by_role`` (:func:`by_role`)."""
     runs = mark_backchannels(speaker_runs(segments, cfg.pause_s, cfg.backchannel_max_s), cfg.backchannel_max_s,
                              cfg.pause_s)
     turns = [r for r in runs if r.kind == "turn"]
@@ -137,7 +139,8 @@ def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tu
         "settings": {"pause_s": cfg.pause_s, "backchannel_max_s": cfg.backchannel_max_s,
                      "initiative_silence_s": cfg.initiative_silence_s, "response_window_s": cfg.response_window_s},
     }
-    metrics["switch_list"] = switches
+    if roles is not None:
+        metrics["by_role"] = by_role(pairs, switches, roles, minutes)
     out_turns = [{"start": r.start, "end": r.end, "speaker": r.speaker, "kind": r.kind} for r in runs]
     return out_turns, metrics
 
@@ -145,15 +148,14 @@ def turn_taking(segments: list[dict], duration_s: float, cfg: TurnsConfig) -> tu
 DIRECTIONS = (("child", "adult"), ("adult", "child"))
 
 
-def by_role(metrics: dict, switches: list[dict], roles: dict[str, str], duration_s: float) -> dict:
+def by_role(initiatives: list[dict], switches: list[dict], roles: dict[str, str], minutes: float) -> dict:
     """Turn-taking between roles: for child -> adult and adult -> child, the initiatives of the first
     (a turn after silence), how many the second answered within the response window, the answers'
     latency, the initiatives per minute, and the switches from one to the other with their latency.
     ``roles``: speaker -> adult / child (speakers of no person, e.g. an off-screen voice, take no part)."""
-    minutes = duration_s / 60 if duration_s > 0 else float("nan")
     out = {}
     for a, b in DIRECTIONS:
-        started = [i for i in metrics["initiatives"] if roles.get(i["by"]) == a]
+        started = [i for i in initiatives if roles.get(i["by"]) == a]
         answered = [i for i in started if roles.get(i["response_by"]) == b]
         lat = [i["response_latency_s"] for i in answered]
         sw = [s["latency_s"] for s in switches if roles.get(s["from"]) == a and roles.get(s["to"]) == b]
