@@ -71,3 +71,16 @@ def test_a_model_of_ones_own_is_a_setting_and_a_missing_one_a_clear_error(tmp_pa
     assert Config.from_dict({"gaze": {"target_model": "angles"}}).gaze.model_path() is None
     with pytest.raises(ConfigError, match="gaze.target_model"):
         Config.from_dict({"gaze": {"target_model": str(tmp_path / "mine.onnx")}})
+
+
+def test_with_three_persons_an_unseen_one_is_no_target_while_another_partner_is_in_sight():
+    g = {k: np.zeros((1, 3)) for k in ("cx", "cy", "width", "gaze_yaw", "gaze_pitch", "yaw", "pitch", "seen_by")}
+    g["cx"][:] = [[350.0, 930.0, np.nan]]       # person 2 not seen in this frame
+    g["cy"][:] = 330.0
+    g["width"][:] = 120.0
+    g["gaze_yaw"][:] = g["yaw"][:] = [[70.0, -50.0, 0.0]]
+    cost = target_costs(g, (W, H), 4.0)
+    assert np.isinf(cost[0, 0, 2]) and np.isfinite(cost[0, 0, 1]) and int(np.argmin(cost[0, 0])) == 1
+    two = grids(350.0, 70.0, 930.0)
+    two["cx"][0, 1] = np.nan                     # the only partner out of sight: still a target
+    assert np.isfinite(target_costs(two, (W, H), 4.0)[0, 0, 1])

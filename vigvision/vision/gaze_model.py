@@ -4,7 +4,7 @@ The model (``vigvision/models/gaze_target.onnx``, card: ``models/gaze_target.md`
 :mod:`gaze_features` of a person against one partner and gives the probabilities of looking at the partner's
 face, into the camera, at an object, or elsewhere. With more than two persons it is asked once per partner:
 the cost of looking at person q is from the run with q as the partner, camera and away from the mean over
-partners. A cost is ``-2 ln p`` (capped), the same units as the angle rules' squared tolerance ratio, so
+partners; a partner out of sight is a target only while no other partner is in sight. A cost is ``-2 ln p`` (capped), the same units as the angle rules' squared tolerance ratio, so
 ``gaze.switch_cost`` keeps its meaning.
 """
 from __future__ import annotations
@@ -48,8 +48,14 @@ def target_costs(grids: dict[str, np.ndarray], frame_size: tuple[int, int], cap:
             seen = np.isfinite(x).all(-1)
             prob = np.full((F, len(CLASSES)), np.nan)
             prob[seen] = probabilities(x[seen], model)
-            if q is not None:   # a person not seen in a frame is no target there (as for the angle rules)
-                cost[:, p, q] = np.where(np.isfinite(grids["cx"][:, q]), _cost(prob[:, 0], cap), np.inf)
+            if q is not None:
+                # a partner out of sight can still be looked at (a face lost behind a toy, a mother half out
+                # of the shot: the model was trained so), unless another partner is in sight then: the look
+                # is then read against those seen, never against an arbitrary unseen one
+                others = [o for o in partners if o not in (q, None)]
+                other_seen = (np.isfinite(grids["cx"][:, others]).any(axis=1) if others else np.zeros(F, bool))
+                unseen = ~np.isfinite(grids["cx"][:, q]) & other_seen
+                cost[:, p, q] = np.where(unseen, np.inf, _cost(prob[:, 0], cap))
             camera += prob[:, 1] / len(partners)
             away += (prob[:, 2] + prob[:, 3]) / len(partners)
         cost[:, p, P] = _cost(camera, cap)
