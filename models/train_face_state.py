@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_gaze_target import FAMILIES, FOLDS, kappa  # noqa: E402  (and the repository's benchmarks)
+from train_gaze_target import FAMILIES, FOLDS, kappa, load_labelled  # noqa: E402  (and the repository's benchmarks)
 
 from benchmarks.laughter import roc_auc  # noqa: E402
 
@@ -135,16 +135,11 @@ def measure(d: dict, rows: np.ndarray, joy: np.ndarray, states: np.ndarray | Non
     if states is not None:
         seen = rows & d["seen"]
         out["four_state_kappa_seen"] = round(kappa(list(d["face"][seen]), list(states[seen])), 3)
-        out["laugh_auc_seen"] = None
     return out
 
 
 def main(dataset: str) -> None:
-    raw = np.load(dataset)
-    d = {k: raw[k] for k in raw.files}
-    labelled = np.isin(d["face"], CLASSES)
-    usable = labelled & d["seen"]
-    y = np.array([CLASSES.index(f) if f in CLASSES else -1 for f in d["face"]])
+    d, labelled, usable, y = load_labelled(dataset, "face", CLASSES)
     w = np.where(d["certainty"] == "sure", 1.0, UNSURE)
     report = {"crop": "benchmarks.head_crop", "folds": {}}
     for held in FAMILIES:
@@ -157,7 +152,6 @@ def main(dataset: str) -> None:
         model_m = measure(d, test, p[:, 2] + p[:, 3], states)
         laugh = test & d["seen"] & (d["role"] == "child")
         model_m["child_laugh_auc_seen"] = round(auc(p[laugh, 3], d["face"][laugh] == "laugh"), 3)
-        model_m.pop("laugh_auc_seen")
         report["folds"][held] = {"trained_on": int(fit.sum()), "model": model_m,
                                  "mesh_smile": measure(d, test, d["mesh"][:, 0], None)}
         print(held, json.dumps(report["folds"][held]))

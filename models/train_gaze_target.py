@@ -126,12 +126,18 @@ def choose(d: dict, rows: np.ndarray, y: np.ndarray) -> tuple[str, dict]:
                   "shape": candidates[best]}
 
 
-def main(dataset: str) -> None:
+def load_labelled(dataset: str, column: str, classes: tuple[str, ...]):
+    """The dataset's arrays; which rows carry one of ``classes`` in ``column``; which of those vigvision saw;
+    each row's class index (-1: none)."""
     raw = np.load(dataset)
     d = {k: raw[k] for k in raw.files}
-    labelled = np.isin(d["gaze"], CLASSES)
-    usable = labelled & d["seen"]
-    y_all = np.array([CLASSES.index(g) if g in CLASSES else -1 for g in d["gaze"]])
+    labelled = np.isin(d[column], classes)
+    y = np.array([classes.index(g) if g in classes else -1 for g in d[column]])
+    return d, labelled, labelled & d["seen"], y
+
+
+def main(dataset: str) -> None:
+    d, labelled, usable, y_all = load_labelled(dataset, "gaze", CLASSES)
     report = {"features": d["features"].tolist(), "folds": {}}
     for held in FAMILIES:
         train_rows = usable & (d["family"] != held)
